@@ -1,0 +1,1 @@
+"""Released student stubs, generated from solutions/ by `autograder release`."""

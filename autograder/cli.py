@@ -1,0 +1,199 @@
+"""The ``autograder`` command: check (students), grade, release and demo (instructors)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "submissions"
+
+
+def _assignment_folder(name: str, path: str | None) -> Path:
+    """Where the student's files are: PATH, else ./assignments/NAME, else ./NAME, else here."""
+    if path:
+        return Path(path)
+    for candidate in (Path("assignments") / name, Path(name)):
+        if candidate.is_dir():
+            return candidate
+    return Path(".")
+
+
+def _public_data_folder(name: str, folder: Path) -> Path | None:
+    if (folder / "public_checks.json").is_file():
+        return folder
+    try:
+        import assignments  # the installed package of released stubs, when present
+
+        installed = Path(assignments.__file__).parent / name
+        if (installed / "public_checks.json").is_file():
+            return installed
+    except ImportError:
+        pass
+    return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import report
+    from .grading import grade_files
+    from .public_data import PublicExpectations
+    from .submission import load
+
+    folder = _assignment_folder(args.assignment, args.path)
+    data = _public_data_folder(args.assignment, folder)
+    if data is None:
+        print(f"no public checks found for {args.assignment} (public_checks.json beside the stubs in {folder})",
+              file=sys.stderr)
+        return 2
+    expectations = PublicExpectations(data)
+    assignment = expectations.assignment()
+    problems = args.problem or None
+    unknown = [p for p in problems or [] if p not in {q.key for q in assignment.problems}]
+    if unknown:
+        print(f"unknown problem {', '.join(unknown)}; {args.assignment} has "
+              f"{', '.join(p.key for p in assignment.problems)}", file=sys.stderr)
+        return 2
+    sub = load(folder)
+    result = grade_files(sub.files, assignment, expectations, name=str(folder), problems=problems)
+    print(f"Public checks of {args.assignment} on {folder} (grading adds hidden checks and fresh inputs)\n")
+    print(report.submission_table(result, verbose=True))
+    return 0 if result.score >= result.max_score - 1e-9 else 1
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from . import report
+    from .assignments import get
+    from .batch import grade_many, progress_bar, write_atomic
+    from .grading import InternalError
+
+    assignment = get(args.assignment)
+    out = Path(args.out) if args.out else None
+    many = len(args.submissions) > 1 or not __import__("autograder.submission").submission.is_single(
+        Path(args.submissions[0]), assignment)
+    try:
+        results = list(grade_many([Path(p) for p in args.submissions], args.assignment, seed=args.seed,
+                                  jobs=args.jobs, out=out, force=args.force, run_canary=not args.no_canary,
+                                  progress=progress_bar if many else None))
+    except InternalError as exc:
+        print(f"internal error: {exc}", file=sys.stderr)
+        return 2
+    results.sort(key=lambda r: r.submission)
+    problems = [p.key for p in assignment.problems]
+    if out is not None:
+        write_atomic(out / "grades.csv", report.gradebook_csv(results, problems))
+        for r in results:
+            write_atomic(out / "gradescope" / f"{Path(str(r.submission)).name}.json",
+                         json.dumps(report.gradescope_json(r), indent=1, ensure_ascii=False))
+    if args.format == "json":
+        print(json.dumps([r.to_json() for r in results] if many else results[0].to_json(), indent=1,
+                         ensure_ascii=False))
+    elif args.format == "gradescope":
+        docs = [report.gradescope_json(r) for r in results]
+        print(json.dumps(docs if many else docs[0], indent=1, ensure_ascii=False))
+    elif many:
+        print(report.class_table(results, problems))
+    else:
+        print(report.submission_table(results[0]))
+    if out is not None:
+        print(f"\nresults written under {out} (submissions/*.json, grades.csv, gradescope/*.json)", file=sys.stderr)
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .assignments import get
+    from .release import write_assignment, write_bundle
+
+    assignment = get(args.assignment)
+    if args.in_place:
+        folder = REPO / "assignments" / assignment.name
+        written = write_assignment(assignment, folder)
+        stubs = EXAMPLES / assignment.name / "stubs_only"
+        stubs.mkdir(parents=True, exist_ok=True)
+        for path in written:
+            if path.suffix == ".py":
+                shutil.copyfile(path, stubs / path.name)
+        print(f"wrote {len(written)} files into {folder} and the stubs into {stubs}")
+    if args.out:
+        out = write_bundle(assignment, Path(args.out))
+        print(f"student bundle written to {out}")
+    if not (args.out or args.in_place):
+        print("nothing to do: give --out DIR and/or --in-place", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import report
+    from .assignments import get
+    from .batch import grade_many, progress_bar
+
+    folder = EXAMPLES / args.assignment
+    if not folder.is_dir():
+        print(f"no sample submissions at {folder} (the demo runs from a clone of the repository)", file=sys.stderr)
+        return 2
+    assignment = get(args.assignment)
+    results = sorted(grade_many([folder], args.assignment, seed=args.seed, jobs=args.jobs, progress=progress_bar),
+                     key=lambda r: r.submission)
+    print(f"\n{args.assignment}: the sample submissions in {folder.relative_to(REPO)} "
+          f"(seed {results[0].seed if results else '-'})\n")
+    print(report.class_table(results, [p.key for p in assignment.problems]))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograder",
+        description="Auto-graded exercises of the neural-network optimization course. Student code runs only in "
+                    "a sandboxed child process; every verdict is made by the grader.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="run the public checks on your own work (students)",
+                       description="Run the public checks on your files: a table per problem, a line per failure "
+                                   "with the inputs, expected and got, and a hint. Exit status 1 if anything fails.")
+    p.add_argument("path", nargs="?", help="folder with your files (default: ./assignments/hw1, ./hw1 or .)")
+    p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
+    p.add_argument("--problem", action="append", help="only this problem, e.g. p4 (repeatable)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("grade", help="grade submissions with every check, public and hidden (instructors)",
+                       description="Grade one submission (a folder or a zip) or a class folder (one folder or zip per "
+                                   "student). Runs the reference through the sandbox first as a canary. Hidden "
+                                   "inputs come from a secret seed recorded in every result.")
+    p.add_argument("submissions", nargs="+", help="submission folder(s) or zip(s), or a folder of them")
+    p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
+    p.add_argument("--out", help="write submissions/NAME.json, grades.csv and gradescope/NAME.json here; "
+                                 "an interrupted batch resumes from it")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    p.add_argument("--format", choices=("table", "json", "gradescope"), default="table", help="what to print")
+    p.add_argument("--seed", type=int, help="reproduce a grading: the seed of an earlier result")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded in --out")
+    p.add_argument("--no-canary", action="store_true", help="skip grading the reference first (not advised)")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("release", help="make the student version of an assignment (instructors)",
+                       description="Stubs from the reference solutions, public checks' expected values as data, a "
+                                   "student README and the engine, with no solution code and no hidden check.")
+    p.add_argument("assignment", help="assignment name, e.g. hw1")
+    p.add_argument("--out", help="write the student bundle into this folder")
+    p.add_argument("--in-place", action="store_true",
+                   help="regenerate the repository's assignments/NAME and examples' stubs_only")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
+    p.add_argument("--assignment", default="hw1")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--seed", type=int)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

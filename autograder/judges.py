@@ -1,0 +1,425 @@
+"""How a check judges a case. Every verdict is made here, in the grader, from plain decoded values.
+
+Judges:
+- :class:`Compare`: the student's outputs against the reference's on the same inputs: exact shapes, floating
+  dtypes (float64 for float64 inputs), finite values, close values; SymPy answers by equivalence
+  (``symbolic="equivalent"``) or asymptotic equivalence (``symbolic="asymptotic"``).
+- :class:`GradCheck`: a backward pass against central finite differences of the student's own forward, along
+  random directions (cost independent of the parameter count) and at a few sampled coordinates.
+- :class:`NoMutation`: the functions leave their inputs untouched.
+
+Each judge has ``expand(inputs, rng)`` (extra inputs it needs, e.g. perturbed copies), ``program(inputs)``
+and ``judge(inputs, reply, expected)``, which returns an :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from . import symbolic
+from .checks import Call, Inputs, Program, ref
+from .sandbox.executor import lookup, make_symbol
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    message: str = ""
+
+
+def schema_of(value: Any) -> dict:
+    """The form of a reference value, which the child conforms the student's value to."""
+    if isinstance(value, (bool, np.bool_)):
+        return {"kind": "bool"}
+    if isinstance(value, sp.Basic):
+        return {"kind": "sympy"}
+    if isinstance(value, dict):
+        return {"kind": "dict", "items": {str(k): schema_of(v) for k, v in value.items()}}
+    if isinstance(value, (tuple, list)):
+        return {"kind": "tuple", "items": [schema_of(v) for v in value]}
+    if isinstance(value, (int, float, np.number)) or getattr(value, "shape", None) == ():
+        return {"kind": "scalar"}
+    return {"kind": "array"}
+
+
+# -- reading a reply -------------------------------------------------------------------------------------
+
+def _where(error: dict) -> str:
+    return f" ({error['where'][-1]})" if error.get("where") else ""
+
+
+def step_failure(reply: dict) -> str | None:
+    """The first reason the student's calls did not all run, in words; None when they all ran."""
+    if "timeout" in reply:
+        return f"did not finish within {reply['timeout']:g} s (an infinite loop, or far too slow)"
+    if "died" in reply:
+        return reply["died"]
+    if "crash" in reply:
+        return f"the evaluator failed: {reply['crash'].get('type')}: {reply['crash'].get('message')}"
+    for step in reply["steps"]:
+        status, fn = step["status"], step["fn"]
+        if status == "not_implemented":
+            return f"{fn} is not implemented yet (it raises NotImplementedError)"
+        if status == "missing":
+            return step["error"]["message"]
+        if status == "error":
+            e = step["error"]
+            return f"{fn} raised {e['type']}: {e['message']}{_where(e)}"
+    return None
+
+
+def _returned_error(value: Any) -> str | None:
+    if isinstance(value, dict) and "$error" in value:
+        return str(value["$error"])
+    return None
+
+
+# -- comparing values ------------------------------------------------------------------------------------
+
+def _float32_inputs(inputs: Inputs) -> bool:
+    def walk(v):
+        if isinstance(v, np.ndarray):
+            yield v.dtype == np.float32
+        elif isinstance(v, dict) and not any(str(k).startswith("$") for k in v):
+            for x in v.values():
+                yield from walk(x)
+    return any(x for v in inputs.values() for x in walk(v))
+
+
+def _fmt_index(label: str, idx: tuple) -> str:
+    return f"{label}[{', '.join(str(int(i)) for i in idx)}]" if idx else label
+
+
+def check_array(label: str, got: Any, want: np.ndarray, lenient_dtype: bool, rtol: float = 0.0, atol: float = 0.0,
+                values: bool = True) -> str | None:
+    """Why ``got`` is not ``want`` (dtype, shape, then finiteness and values unless ``values`` is False), or
+    None when it is close enough."""
+    if not isinstance(got, np.ndarray):
+        return f"{label} is {type(got).__name__}, expected an array"
+    if got.dtype.kind == "c":
+        return f"{label} has complex values (dtype {got.dtype}); return real floating-point values"
+    if got.dtype.kind in "iub":
+        return f"{label} has dtype {got.dtype}; return floating-point values (e.g. .astype(float))"
+    if got.dtype != np.float64 and not (lenient_dtype and got.dtype == np.float32):
+        return f"{label} has dtype {got.dtype}; float64 inputs need float64 results"
+    if got.shape != want.shape:
+        what = "a scalar" if want.shape == () else f"shape {want.shape}"
+        return f"{label} has shape {got.shape}, expected {what}"
+    if not values:
+        return None
+    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    bad_finite = ~np.isfinite(got64) & np.isfinite(want64)
+    if bad_finite.any():
+        idx = tuple(np.argwhere(bad_finite)[0])
+        return f"{_fmt_index(label, idx)} is {got64[idx]}, expected {want64[idx]:.8g} (a finite number)"
+    scale = float(np.max(np.abs(want64[np.isfinite(want64)]), initial=1.0))
+    err = np.abs(got64 - want64)
+    bound = atol * max(1.0, scale) + rtol * np.abs(want64)
+    nonfinite_same = ~np.isfinite(want64) & (got64 == want64)
+    bad = ~((err <= bound) | nonfinite_same)
+    if not bad.any():
+        return None
+    idx = tuple(np.unravel_index(int(np.argmax(np.where(bad, err, -1))), got.shape)) if got.shape else ()
+    count = f"at {int(bad.sum())} of {bad.size} entries; largest error " if got.size > 1 else ""
+    return (f"{label} differs from the expected value {count}at {_fmt_index(label, idx)}: "
+            f"expected {want64[idx]:.8g}, got {got64[idx]:.8g}")
+
+
+def _symbols(inputs: Inputs) -> list[sp.Symbol]:
+    out = []
+    for v in inputs.values():
+        if isinstance(v, dict) and "$symbol" in v:
+            out.append(make_symbol(v))
+        elif isinstance(v, dict) and "$symbols" in v:
+            out.extend(make_symbol(s) for s in v["$symbols"])
+    return out
+
+
+@dataclass(frozen=True)
+class Compare:
+    """The student's outputs match the reference's on the same inputs.
+
+    rtol/atol: float64 tolerances (``atol`` is scaled by the largest expected magnitude); float32 inputs get
+    ``rtol32``. ``no_warnings``: a NumPy warning (overflow, invalid value) during the call fails the case.
+    ``symbolic``: how SymPy answers are judged, ``"equivalent"`` or ``"asymptotic"`` (limits in ``order``).
+    """
+
+    program_: Program
+    rtol: float = 1e-7
+    atol: float = 1e-10
+    rtol32: float = 1e-4
+    no_warnings: bool = False
+    symbolic: str = "equivalent"
+    order: tuple[str, ...] = ()
+
+    def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
+        return inputs
+
+    def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
+        return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
+
+    def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
+        failure = step_failure(reply)
+        if failure:
+            return Outcome(False, failure)
+        if self.no_warnings:
+            for step in reply["steps"]:
+                if step["warnings"]:
+                    return Outcome(False, f"{step['fn']} caused a NumPy warning: {step['warnings'][0]}")
+        lenient = _float32_inputs(inputs)
+        for (label, _), got, want in zip(self.program(inputs)[1], reply["returns"], expected):
+            why = self._compare(label, got, want, inputs, lenient)
+            if why:
+                return Outcome(False, why)
+        return Outcome(True)
+
+    def _compare(self, label: str, got: Any, want: Any, inputs: Inputs, lenient: bool) -> str | None:
+        err = _returned_error(got)
+        if err:
+            return f"{label}: {err}"
+        if isinstance(want, dict) and "$srepr" in want:
+            return self._compare_symbolic(label, got, want, inputs)
+        if isinstance(want, dict):
+            for k, w in want.items():
+                why = self._compare(f"{label}[{k!r}]", got[k], w, inputs, lenient)
+                if why:
+                    return why
+            return None
+        if isinstance(want, tuple):
+            for i, (g, w) in enumerate(zip(got, want)):
+                why = self._compare(f"{label}[{i}]", g, w, inputs, lenient)
+                if why:
+                    return why
+            return None
+        if isinstance(want, bool):
+            return None if got is want else f"{label} is {got}, expected {want}"
+        rtol = self.rtol32 if lenient else self.rtol
+        return check_array(label, got, np.asarray(want), lenient, rtol, self.atol if not lenient else rtol)
+
+    def _compare_symbolic(self, label: str, got: Any, want: dict, inputs: Inputs) -> str | None:
+        try:
+            answer = symbolic.parse_srepr(got["$srepr"])
+        except symbolic.AnswerError as exc:
+            return f"{label}: {exc}"
+        expected = symbolic.parse_srepr(want["$srepr"])
+        syms = _symbols(inputs)
+        if self.symbolic == "asymptotic":
+            order = [next(s for s in syms if s.name == name) for name in self.order]
+            verdict = symbolic.asymptotically_equivalent(answer, expected, order)
+        else:
+            verdict = symbolic.equivalent(answer, expected, syms)
+        return None if verdict.ok else f"{label}: {verdict.message}"
+
+
+# -- finite differences ----------------------------------------------------------------------------------
+
+def _variables(inputs: Inputs, wrt: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Paths of the arrays to differentiate: an input name, or (name, key) for each entry of a dict input."""
+    paths = []
+    for name in wrt:
+        value = inputs[name]
+        if isinstance(value, dict):
+            paths.extend((name, k) for k in value)
+        else:
+            paths.append((name,))
+    return paths
+
+
+def _get(inputs: Inputs, path: tuple) -> np.ndarray:
+    return lookup(inputs, list(path))
+
+
+def _perturbed(inputs: Inputs, wrt: tuple[str, ...], direction: dict, h: float) -> dict:
+    out = {name: copy.deepcopy(inputs[name]) for name in wrt}
+    for path, v in direction.items():
+        if len(path) == 1:
+            out[path[0]] = out[path[0]] + h * v
+        else:
+            out[path[0]][path[1]] = out[path[0]][path[1]] + h * v
+    return out
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """A backward pass agrees with central differences of the student's own forward (float64).
+
+    With f(θ) = Σ dout ⊙ forward(θ), the directional derivative (f(θ + h v) − f(θ − h v)) / 2h is compared
+    with Σ ⟨grad, v⟩ for ``directions`` random unit directions and ``coords`` sampled coordinates of each
+    array; the case fails when |numeric − analytic| > tol · max(|numeric|, |analytic|) + 1e-8.
+
+    forward / forward_args / forward_kwargs   how the forward is called (``out_index``: its output's position)
+    backward / backward_args                  how the backward is called; "$dout" and "$cache" are the upstream
+                                              gradient (the input named ``dout``) and the forward's cache
+                                              (position ``cache_index`` of its result)
+    wrt                                       the inputs the backward returns gradients for, in its order
+                                              (a dict input means a dict of gradients with the same keys)
+    """
+
+    forward: str
+    backward: str
+    forward_args: tuple[str, ...]
+    wrt: tuple[str, ...]
+    forward_kwargs: tuple[str, ...] = ()
+    backward_args: tuple[str, ...] = ("$dout", "$cache")
+    out_index: int | None = 0
+    cache_index: int = 1
+    directions: int = 3
+    coords: int = 2
+    h: float = 1e-6
+    tol: float = 1e-6
+    dout: str = "dout"
+
+    def _out_ref(self, step: str) -> str:
+        return step if self.out_index is None else f"{step}[{self.out_index}]"
+
+    def _probes(self, inputs: Inputs) -> list[str]:
+        return sorted(k[len("probe:"):] for k in inputs if k.startswith("probe:"))
+
+    def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
+        inputs = dict(inputs)
+        paths = _variables(inputs, self.wrt)
+        probes: list[dict] = []
+        for _ in range(self.directions):
+            d = {p: rng.standard_normal(np.shape(_get(inputs, p))) for p in paths}
+            norm = np.sqrt(sum(float(np.sum(v * v)) for v in d.values())) or 1.0
+            probes.append({p: v / norm for p, v in d.items()})
+        for p in paths:
+            shape = np.shape(_get(inputs, p))
+            size = int(np.prod(shape))
+            for flat in rng.choice(size, size=min(self.coords, size), replace=False):
+                e = np.zeros(shape)
+                e.flat[int(flat)] = 1.0
+                probes.append({p: e})
+        for i, d in enumerate(probes):
+            inputs[f"probe:{i:03d}"] = {"paths": [list(p) for p in d], "vectors": [d[p] for p in d]}
+            for sign, tag in ((1, "+"), (-1, "-")):
+                for name, value in _perturbed(inputs, self.wrt, d, sign * self.h).items():
+                    inputs[f"{name}@{tag}{i:03d}"] = value
+        return inputs
+
+    def _forward_call(self, name: str, suffix: str, inputs: Inputs) -> Call:
+        args = tuple(f"{a}{suffix}" if a in self.wrt else a for a in self.forward_args)
+        return Call(name, self.forward, args, tuple(k for k in self.forward_kwargs if k in inputs))
+
+    def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
+        calls = [self._forward_call("fwd", "", inputs)]
+        bargs = tuple({"$dout": self.dout, "$cache": f"fwd[{self.cache_index}]"}.get(a, a) for a in self.backward_args)
+        calls.append(Call("grads", self.backward, bargs))
+        returns = [("out", self._out_ref("fwd")), ("grads", "grads")]
+        for i in self._probes(inputs):
+            for tag in "+-":
+                calls.append(self._forward_call(f"f{tag}{i}", f"@{tag}{i}", inputs))
+                returns.append((f"out{tag}{i}", self._out_ref(f"f{tag}{i}")))
+        steps = [c.step(inputs) for c in calls]
+        return steps, [(label, ref(r)) for label, r in returns]
+
+    def _grad(self, grads: Any, path: tuple) -> Any:
+        if len(self.wrt) == 1 and len(path) == 1:
+            return grads
+        i = self.wrt.index(path[0])
+        g = grads if len(self.wrt) == 1 else grads[i]
+        return g[path[1]] if len(path) == 2 else g
+
+    def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
+        failure = step_failure(reply)
+        if failure:
+            return Outcome(False, failure)
+        values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"]))
+        for label, v in values.items():
+            err = _returned_error(v)
+            if err:
+                return Outcome(False, f"{self.backward if label == 'grads' else self.forward}: {err}")
+        dout = inputs[self.dout]
+        paths = _variables(inputs, self.wrt)
+        names = {p: p[0] if len(p) == 1 else f"{p[0]}[{p[1]!r}]" for p in paths}
+        grads = {}
+        for p in paths:
+            g = self._grad(values["grads"], p)
+            why = check_array(f"the gradient for {names[p]}", g, np.asarray(_get(inputs, p), dtype=np.float64),
+                              False, values=False)
+            if why:
+                return Outcome(False, f"{self.backward}: {why}")
+            grads[p] = g
+        for i in self._probes(inputs):
+            plus, minus = values[f"out+{i}"], values[f"out-{i}"]
+            for o in (plus, minus):
+                why = check_array("output", o, np.asarray(dout), False, values=False)
+                if why:
+                    return Outcome(False, f"{self.forward}: {why}")
+            numeric = float(np.sum(dout * (plus - minus))) / (2 * self.h)
+            probe = inputs[f"probe:{i}"]
+            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"])}
+            analytic = float(sum(np.sum(grads[p] * v) for p, v in d.items()))
+            if abs(numeric - analytic) > self.tol * max(abs(numeric), abs(analytic)) + 1e-8:
+                (p, v), = d.items() if len(d) == 1 else [(None, None)]
+                if p is not None and np.count_nonzero(v) == 1:
+                    idx = np.unravel_index(int(np.flatnonzero(v)[0]), v.shape)
+                    what = f"∂f/∂{_fmt_index(names[p], idx)}"
+                else:
+                    what = "the derivative along a random direction"
+                rel = abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-300)
+                return Outcome(False, (
+                    f"{what}: finite differences of your {self.forward} give {numeric:.8g}, your {self.backward} "
+                    f"gives {analytic:.8g} (relative error {rel:.1e} > {self.tol:g})"))
+        return Outcome(True)
+
+
+# -- properties ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoMutation:
+    """Each call leaves its array arguments untouched (contents, shape and dtype)."""
+
+    program_: Program
+
+    def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
+        return inputs
+
+    def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
+        return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
+
+    def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
+        failure = step_failure(reply)
+        if failure:
+            return Outcome(False, failure)
+        for step in reply["steps"]:
+            if step["mutated"]:
+                return Outcome(False, f"{step['fn']} modified its input {', '.join(step['mutated'])} in place; "
+                                      "work on a copy (e.g. x.copy() or x = x + ...) instead")
+        return Outcome(True)
+
+
+@dataclass(frozen=True)
+class IsExpression:
+    """Each returned value is a SymPy expression in the symbols given to the function, and nothing else."""
+
+    program_: Program
+
+    def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
+        return inputs
+
+    def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
+        return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
+
+    def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
+        failure = step_failure(reply)
+        if failure:
+            return Outcome(False, failure)
+        names = {s.name for s in _symbols(inputs)}
+        for (label, _), got in zip(self.program(inputs)[1], reply["returns"]):
+            err = _returned_error(got)
+            if err:
+                return Outcome(False, f"{label}: {err}")
+            try:
+                expr = symbolic.parse_srepr(got["$srepr"])
+            except symbolic.AnswerError as exc:
+                return Outcome(False, f"{label}: {exc}")
+            stray = sorted({s.name for s in expr.free_symbols} - names)
+            if stray:
+                return Outcome(False, f"{label} uses {', '.join(stray)}; use only {', '.join(sorted(names))}")
+        return Outcome(True)

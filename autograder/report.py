@@ -1,0 +1,110 @@
+"""What a grade looks like to people: a terminal table, JSON, a gradebook CSV, Gradescope's results.json.
+
+Messages can hold text the student controls (exception messages, names in answers); every writer passes
+them through :func:`inert` so terminal escapes and control characters do nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+
+from .grading import CheckResult, SubmissionResult
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str, limit: int = 2000) -> str:
+    """Text with control characters (ANSI escapes, bidi overrides) shown as visible codes; capped."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _score(x: float) -> str:
+    return f"{x:g}" if x == int(x) else f"{x:.2f}"
+
+
+def check_line(c: CheckResult) -> str:
+    mark = "PASS" if c.passed else ("PART" if c.points > 0 else "FAIL")
+    vis = "" if c.public else " (hidden)"
+    return f"  {mark} {_score(c.points):>5}/{_score(c.max_points):<3} {c.id}{vis}: {inert(c.title)}"
+
+
+def submission_table(result: SubmissionResult, verbose: bool = False) -> str:
+    """One submission: a line per problem, then every lost point with its message and hint."""
+    out = [f"{result.assignment} — {inert(result.submission)}: {_score(result.score)} / {_score(result.max_score)}"]
+    if result.error:
+        out.append(f"  error: {inert(result.error)}")
+    for note in result.notes:
+        out.append(f"  note: {inert(note)}")
+    for key, p in result.problems.items():
+        checks = [c for c in result.checks if c.problem == key]
+        passed = sum(c.passed for c in checks)
+        out.append(f"  {key}: {_score(p['score']):>5} / {_score(p['max_score']):<3}  "
+                   f"({passed} of {len(checks)} checks passed)")
+    lost = [c for c in result.checks if not c.passed]
+    if verbose:
+        out.append("")
+        out.extend(check_line(c) for c in result.checks)
+    if lost:
+        out.append("")
+        out.append("Lost points:")
+        for c in lost:
+            out.append(check_line(c))
+            out.append(f"      {inert(c.message)}")
+            failed = sum(not k.passed for k in c.cases)
+            if len(c.cases) > 1:
+                out.append(f"      ({failed} of {len(c.cases)} cases failed)")
+            if c.hint:
+                out.append(f"      hint: {inert(c.hint)}")
+    return "\n".join(out)
+
+
+def class_table(results: Iterable[SubmissionResult], problems: list[str]) -> str:
+    results = list(results)
+    width = max([len("submission")] + [len(inert(r.submission, 40)) for r in results])
+    head = f"{'submission':<{width}}  " + "  ".join(f"{p:>6}" for p in problems) + f"  {'total':>6}"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        cells = [_score(r.problems[p]["score"]) if p in r.problems else "-" for p in problems]
+        total = "error" if r.error and not r.checks else _score(r.score)
+        lines.append(f"{inert(r.submission, 40):<{width}}  " + "  ".join(f"{c:>6}" for c in cells) + f"  {total:>6}")
+    if results:
+        mean = sum(r.score for r in results) / len(results)
+        lines.append("-" * len(head))
+        lines.append(f"{len(results)} submissions, mean {mean:.2f} / {_score(results[0].max_score)}")
+    return "\n".join(lines)
+
+
+def gradebook_csv(results: Iterable[SubmissionResult], problems: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["submission", *problems, "score", "max_score", "seed", "seconds", "error"])
+    for r in results:
+        cells = [r.problems.get(p, {}).get("score", "") for p in problems]
+        writer.writerow([r.submission, *cells, r.score, r.max_score, r.seed, r.seconds, r.error or ""])
+    return buf.getvalue()
+
+
+def gradescope_json(result: SubmissionResult) -> dict:
+    """Gradescope's results.json: public checks visible at once, hidden ones after grades are published."""
+    tests = []
+    for i, c in enumerate(result.checks, 1):
+        output = "passed" if c.passed else inert(c.message) + (f"\nhint: {inert(c.hint)}" if c.hint else "")
+        tests.append({
+            "name": f"{c.id}: {inert(c.title)}", "number": str(i), "score": c.points, "max_score": c.max_points,
+            "output": output, "visibility": "visible" if c.public else "after_published",
+            "tags": [c.problem, c.function],
+        })
+    summary = f"{result.assignment}: {_score(result.score)} / {_score(result.max_score)}"
+    if result.error:
+        summary += f"\n{inert(result.error)}"
+    return {"score": result.score, "execution_time": result.seconds, "output": summary, "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": tests}
+
+
+def to_json_text(result: SubmissionResult) -> str:
+    return json.dumps(result.to_json(), indent=1, ensure_ascii=False)

@@ -1,0 +1,201 @@
+"""The sandboxed child: loads the student's files by path and runs the programs the grader sends.
+
+Started by :mod:`autograder.sandbox.runner` as ``python -I -S -B -c ...`` with a private ``sys.path`` (this
+package, NumPy, SymPy, array-api-compat; never the grader, the solutions or any expected value) and
+the submission's temporary folder as working directory. It sets its own resource limits before it loads
+any student code, moves the protocol to private descriptors and points fds 0-2 at /dev/null and a capped
+log file, so nothing the student prints can corrupt a reply.
+
+It only evaluates: every verdict is made in the parent from the plain numbers and arrays sent back.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sys
+from typing import Any
+
+import numpy as np
+
+from . import wire
+from .executor import StepTimeout, describe_exception, lookup, run_steps
+
+
+def _set_limits(limits: dict) -> None:
+    import resource
+
+    for name, value in limits.items():
+        which = getattr(resource, f"RLIMIT_{name.upper()}", None)
+        if which is None or value is None:
+            continue
+        try:
+            resource.setrlimit(which, (int(value), int(value)))
+        except (ValueError, OSError):
+            pass
+
+
+def _redirect_stdio(log_path: str) -> tuple[Any, Any]:
+    """Keep the protocol on private fds; the student's stdin is empty and stdout/stderr go to a log."""
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    return proto_in, proto_out
+
+
+class Submission:
+    """The student's modules, imported lazily by path; an import failure is remembered per module."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.modules: dict[str, Any] = {}
+
+    def function(self, module: str, name: str):
+        if module not in self.modules:
+            self.modules[module] = self._load(module)
+        mod = self.modules[module]
+        if isinstance(mod, Exception):
+            raise LookupError(str(mod))
+        fn = getattr(mod, name, None)
+        if not callable(fn):
+            raise LookupError(f"{module}.py has no function {name}()")
+        return fn
+
+    def _load(self, module: str):
+        path = os.path.join(self.folder, f"{module}.py")
+        if not os.path.isfile(path):
+            return FileNotFoundError(f"the submission has no file {module}.py")
+        try:
+            spec = importlib.util.spec_from_file_location(f"submission_{module}", path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = mod
+            spec.loader.exec_module(mod)
+            return mod
+        except StepTimeout:
+            raise
+        except SyntaxError as exc:
+            return ImportError(f"{module}.py does not compile: {exc.msg} (line {exc.lineno})")
+        except BaseException as exc:
+            d = describe_exception(exc, (f"{module}.py",))
+            where = f" at {d['where'][-1]}" if d["where"] else ""
+            return ImportError(f"importing {module}.py raised {d['type']}: {d['message']}{where}")
+
+
+def conform(value: Any, schema: dict) -> Any:
+    """Encode a student's return value in the form the parent asked for, or ``{"$error": why}``."""
+    kind = schema["kind"]
+    try:
+        if kind == "array" or kind == "scalar":
+            arr = np.asarray(value)
+            if type(arr) is not np.ndarray:
+                arr = np.array(arr, copy=True).view(np.ndarray)
+            if arr.dtype.hasobject or arr.dtype.kind not in "fiubc":
+                return {"$error": f"returned {type(value).__name__} that is not numeric (dtype {arr.dtype})"}
+            return wire.array_to_npy(np.array(arr, copy=True))
+        if kind == "bool":
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            return {"$error": f"returned {type(value).__name__}, expected a bool"}
+        if kind == "sympy":
+            import sympy
+
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = sympy.sympify(value)
+            if not isinstance(value, sympy.Basic):
+                return {"$error": f"returned {type(value).__name__}, expected a SymPy expression"}
+            return {"$srepr": sympy.srepr(value)}
+        if kind == "tuple":
+            items = schema["items"]
+            if not isinstance(value, (tuple, list)):
+                return {"$error": f"returned {type(value).__name__}, expected a tuple of {len(items)}"}
+            if len(value) != len(items):
+                return {"$error": f"returned a {type(value).__name__} of {len(value)} items, expected {len(items)}"}
+            return {"$tuple": [conform(v, s) for v, s in zip(value, items)]}
+        if kind == "dict":
+            if not isinstance(value, dict):
+                return {"$error": f"returned {type(value).__name__}, expected a dict"}
+            keys = [str(k) for k in value]
+            want = schema["items"]
+            missing = [k for k in want if k not in value]
+            extra = [k for k in keys if k not in want]
+            if missing or extra:
+                parts = ([f"missing keys {missing}"] if missing else []) + ([f"extra keys {extra}"] if extra else [])
+                return {"$error": "returned a dict with " + " and ".join(parts)}
+            return {"$dict": {k: conform(value[k], s) for k, s in want.items()}}
+        if kind == "any":
+            return None
+    except StepTimeout:
+        raise
+    except BaseException as exc:
+        return {"$error": f"could not read the returned value ({type(exc).__name__})"}
+    return {"$error": f"unknown schema {kind}"}
+
+
+def handle(request: dict, submission: Submission) -> dict:
+    program = {
+        "inputs": {k: wire.decode(v) for k, v in request["inputs"].items()},
+        "steps": request["steps"],
+    }
+    module = request["module"]
+    files = tuple(f"{m}.py" for m in [module])
+    env, reports = run_steps(program, lambda name: submission.function(module, name), files)
+    returns = []
+    failed = {r["name"] for r in reports if r["status"] != "ok"}
+    for ret in request["returns"]:
+        if ret["ref"][0] in failed:
+            returns.append({"$error": "not computed"})
+            continue
+        try:
+            value = lookup(env, ret["ref"])
+        except StepTimeout:
+            raise
+        except BaseException as exc:
+            returns.append({"$error": f"could not index the returned value ({type(exc).__name__})"})
+            continue
+        returns.append(conform(value, ret["schema"]))
+    return {"steps": reports, "returns": returns}
+
+
+def _on_alarm(signum, frame):
+    raise StepTimeout()
+
+
+def main(folder: str, log_path: str, limits: dict, preload: tuple[str, ...] = ()) -> None:
+    _set_limits(limits)
+    for name in preload:  # e.g. sympy, imported before any student code runs
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    proto_in, proto_out = _redirect_stdio(log_path)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    except (AttributeError, ValueError):
+        pass
+    submission = Submission(folder)
+    wire.write_frame(proto_out, {"ready": True})
+    while True:
+        try:
+            request = wire.read_frame(proto_in)
+        except EOFError:
+            return
+        seconds = float(request.get("seconds", 10.0))
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            reply = handle(request, submission)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except StepTimeout:
+            reply = {"timeout": True}
+        except BaseException as exc:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            reply = {"crash": describe_exception(exc)}
+        wire.write_frame(proto_out, reply)

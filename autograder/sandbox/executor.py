@@ -1,0 +1,187 @@
+"""Run a *program*: a few calls of one module's functions on given inputs, as a check describes them.
+
+The same code runs the student's module inside the sandboxed child and the reference module inside the
+grader, so both sides are evaluated in exactly the same way. Copied into the child's runtime: imports
+only the standard library and NumPy.
+
+A program (plain JSON after decoding):
+    inputs   {name: value}
+    steps    [{"name": str, "fn": str, "args": [arg], "kwargs": {str: arg}}]
+    returns  [{"label": str, "ref": [name, key, ...], "schema": schema}]
+An ``arg`` is ``{"$ref": [name, key...]}`` (an input, deep-copied for every call, or a step's result),
+``{"$symbol": name, "assumptions": {...}}``, ``{"$symbols": [...]}``, ``{"$callable": name}`` or plain data.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+class StepTimeout(BaseException):
+    """Raised inside student code when the request's time is up (a BaseException, like KeyboardInterrupt)."""
+
+
+def _relu_grad(z):
+    return (np.asarray(z) > 0).astype(np.asarray(z).dtype)
+
+
+def _tanh_grad(z):
+    return 1.0 - np.tanh(z) ** 2
+
+
+def _sigmoid_grad(z):
+    s = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z)))
+    return s * (1.0 - s)
+
+
+def _identity_grad(z):
+    return np.ones_like(np.asarray(z))
+
+
+#: Callables a check may pass to a student's function (e.g. ``f_prime`` of ``conv_error_term``).
+CALLABLES: dict[str, Callable] = {
+    "relu_grad": _relu_grad,
+    "tanh_grad": _tanh_grad,
+    "sigmoid_grad": _sigmoid_grad,
+    "identity_grad": _identity_grad,
+}
+
+
+def make_symbol(spec: dict) -> Any:
+    import sympy
+
+    assumptions = {str(k): bool(v) for k, v in (spec.get("assumptions") or {}).items()}
+    return sympy.Symbol(str(spec["$symbol"]), **assumptions)
+
+
+def lookup(env: dict, ref: list) -> Any:
+    value = env[ref[0]]
+    for key in ref[1:]:
+        value = value[key]
+    return value
+
+
+def materialize(value: Any) -> Any:
+    """Symbols and named callables, described as data, become the objects themselves."""
+    if isinstance(value, dict):
+        if "$symbol" in value:
+            return make_symbol(value)
+        if "$symbols" in value:
+            return [make_symbol(s) for s in value["$symbols"]]
+        if "$callable" in value:
+            return CALLABLES[value["$callable"]]
+    return value
+
+
+def resolve(arg: Any, env: dict, inputs: set) -> Any:
+    """An argument's value: a ``$ref`` is looked up (inputs are deep-copied for every call)."""
+    if isinstance(arg, dict) and "$ref" in arg:
+        value = lookup(env, arg["$ref"])
+        if arg["$ref"][0] in inputs:
+            return materialize(copy.deepcopy(value))
+        return value
+    return materialize(arg)
+
+
+def _arrays_in(value: Any, label: str):
+    if isinstance(value, np.ndarray):
+        yield label, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _arrays_in(v, f"{label}[{k!r}]")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _arrays_in(v, f"{label}[{i}]")
+
+
+def _mutated(arg_values: list, originals: list) -> list[str]:
+    """Labels of the array arguments whose contents, shape or dtype changed during the call."""
+    changed = []
+    for (label, after), (_, before) in zip(
+        [x for v in arg_values for x in _arrays_in(*v)], [x for v in originals for x in _arrays_in(*v)]
+    ):
+        same = (
+            type(after) is np.ndarray and after.shape == before.shape and after.dtype == before.dtype
+            and np.array_equal(after, before, equal_nan=True)
+        )
+        if not same:
+            changed.append(label)
+    return changed
+
+
+def _arg_label(arg: Any, position: str) -> str:
+    if isinstance(arg, dict) and "$ref" in arg:
+        return "".join([str(arg["$ref"][0])] + [f"[{k!r}]" for k in arg["$ref"][1:]])
+    return position
+
+
+def describe_exception(exc: BaseException, student_files: tuple[str, ...] = ()) -> dict:
+    """Type, message and the traceback lines that point into the student's own files."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if not student_files or any(f.filename.endswith(s) for s in student_files)]
+    where = [f"{f.filename.rsplit('/', 1)[-1]}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
+             for f in mine[-3:]]
+    try:
+        message = str(exc)
+    except BaseException:  # a hostile __str__
+        message = "<unprintable message>"
+    return {"type": type(exc).__name__, "message": message[:500], "where": where}
+
+
+def run_steps(program: dict, get_function: Callable[[str], Callable], student_files: tuple[str, ...] = (),
+              watch: bool = True) -> tuple[dict, list[dict]]:
+    """Execute the steps; returns the environment (inputs + results) and one report per step.
+
+    ``watch``: record which array arguments each call modified (off for the trusted reference).
+
+    A report: {"name", "status": "ok" | "error" | "not_implemented" | "skipped" | "missing",
+    "error": {...}, "mutated": [labels], "warnings": [texts]}.
+    """
+    env = dict(program["inputs"])
+    inputs = set(env)
+    reports = []
+    failed: set[str] = set()
+    for step in program["steps"]:
+        report: dict = {"name": step["name"], "fn": step["fn"], "status": "ok", "mutated": [], "warnings": []}
+        reports.append(report)
+        args, kwargs = step.get("args", []), step.get("kwargs", {})
+        deps = {a["$ref"][0] for a in list(args) + list(kwargs.values()) if isinstance(a, dict) and "$ref" in a}
+        if deps & failed:
+            report["status"] = "skipped"
+            failed.add(step["name"])
+            continue
+        try:
+            fn = get_function(step["fn"])
+        except LookupError as exc:
+            report.update(status="missing", error={"type": "missing", "message": str(exc), "where": []})
+            failed.add(step["name"])
+            continue
+        call_args = [resolve(a, env, inputs) for a in args]
+        call_kwargs = {k: resolve(a, env, inputs) for k, a in kwargs.items()}
+        labelled = [(v, _arg_label(a, f"argument {i + 1}")) for i, (a, v) in enumerate(zip(args, call_args))]
+        labelled += [(call_kwargs[k], _arg_label(a, k)) for k, a in kwargs.items()]
+        originals = [(copy.deepcopy(v), label) for v, label in labelled] if watch else []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with np.errstate(over="warn", invalid="warn", divide="warn"):
+                    env[step["name"]] = fn(*call_args, **call_kwargs)
+            report["warnings"] = [f"{w.category.__name__}: {w.message}"[:200] for w in caught[:5]]
+        except NotImplementedError:
+            report["status"] = "not_implemented"
+            failed.add(step["name"])
+            continue
+        except StepTimeout:
+            raise
+        except BaseException as exc:  # student code may raise anything, SystemExit and KeyboardInterrupt too
+            report.update(status="error", error=describe_exception(exc, student_files))
+            failed.add(step["name"])
+            continue
+        report["mutated"] = _mutated(labelled, originals) if watch else []
+    return env, reports

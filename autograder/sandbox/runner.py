@@ -1,0 +1,249 @@
+"""Parent side of the sandbox: start the child, send it programs, read its replies under deadlines.
+
+Isolation in force here (issue #4 adds more layers):
+- the child is ``python -I -S -B`` with a ``sys.path`` of a private runtime folder (the child package and
+  symlinks to NumPy, SymPy, mpmath, array-api-compat) plus the stdlib; the grader, ``solutions/`` and
+  every expected value are not importable, and site-packages (``.pth`` hooks, ``sitecustomize``) is not read;
+- its working directory is a fresh temporary folder holding only copies of the submission's ``.py`` files;
+- a minimal environment, one BLAS thread, resource limits on CPU time, address space, file size and
+  core dumps, a new session (so the whole process group is killed after a timeout);
+- replies are read with a deadline and a size cap, then validated by :mod:`autograder.sandbox.wire`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import wire
+
+CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py")
+RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
+MAX_SOURCE_BYTES = 1_000_000
+DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
+
+_runtime: Path | None = None
+
+
+def runtime_dir() -> Path:
+    """A private folder the child imports from: its own package and the numeric libraries, nothing else."""
+    global _runtime
+    if _runtime is not None and _runtime.is_dir():
+        return _runtime
+    root = Path(tempfile.mkdtemp(prefix="autograder-runtime-"))
+    atexit.register(shutil.rmtree, root, True)
+    pkg = root / "_agchild"
+    pkg.mkdir()
+    here = Path(__file__).parent
+    for name in CHILD_PACKAGE_FILES:
+        shutil.copyfile(here / name, pkg / name)
+    for name in RUNTIME_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        location = Path(list(spec.submodule_search_locations)[0]).resolve()
+        (root / name).symlink_to(location, target_is_directory=True)
+        libs = location.parent / f"{name}.libs"  # manylinux wheels keep their shared libraries beside
+        if libs.is_dir() and not (root / libs.name).exists():
+            (root / libs.name).symlink_to(libs, target_is_directory=True)
+    os.chmod(root, 0o755)
+    _runtime = root
+    return root
+
+
+def copy_sources(files: dict[str, Path], dest: Path) -> list[str]:
+    """Copy the submission's Python files (regular files only, size-capped); returns notes on skipped ones."""
+    notes = []
+    for name, path in sorted(files.items()):
+        if path.is_symlink() or not path.is_file():
+            notes.append(f"{name}: skipped (not a regular file)")
+            continue
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            notes.append(f"{name}: skipped (larger than {MAX_SOURCE_BYTES} bytes)")
+            continue
+        shutil.copyfile(path, dest / name)
+    return notes
+
+
+class Sandbox:
+    """One student's code, evaluated in a child process that is restarted after a timeout or a crash."""
+
+    def __init__(self, files: dict[str, Path], limits: dict | None = None, startup_seconds: float = 30.0,
+                 preload: tuple[str, ...] = ()):
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-sub-"))
+        self.folder = self.root / "submission"
+        self.folder.mkdir()
+        self.notes = copy_sources(files, self.folder)
+        self.log_path = self.root / "output.log"
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.startup_seconds = startup_seconds
+        self.preload = preload
+        self.proc: subprocess.Popen | None = None
+        self.ready = False
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start the child now without waiting for it, so its start-up overlaps the grader's own work."""
+        if self.proc is None:
+            self._spawn()
+
+    # -- process management -------------------------------------------------------------------
+    def _spawn(self) -> None:
+        rt = runtime_dir()
+        boot = (
+            "import sys; sys.path[:0] = [{rt!r}]; sys.path.append({sub!r}); "
+            "from _agchild.child import main; main({sub!r}, {log!r}, {lim!r}, {pre!r})"
+        ).format(rt=str(rt), sub=str(self.folder), log=str(self.log_path), lim=self.limits, pre=self.preload)
+        env = {
+            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.folder), "TMPDIR": str(self.folder),
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-B", "-c", boot], cwd=self.folder, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True,
+        )
+        self.ready = False
+
+    def _wait_ready(self) -> None:
+        try:
+            reply = self._read(time.monotonic() + self.startup_seconds)
+        except (TimeoutError, EOFError, wire.WireError) as exc:
+            reply = repr(exc)
+        if not (isinstance(reply, dict) and reply.get("ready")):
+            self.kill()
+            raise RuntimeError(f"the sandbox child did not start: {reply}")
+        self.ready = True
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.proc = None
+
+    def close(self) -> None:
+        self.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def output(self, limit: int = 2000) -> str:
+        """The first characters the student's code printed (stdout and stderr), for the feedback."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- I/O under a deadline ---------------------------------------------------------------------
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, min(n - got, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _read(self, deadline: float) -> Any:
+        (length,) = struct.unpack(">Q", self._read_exact(8, deadline))
+        if length > wire.MAX_FRAME_BYTES:
+            raise wire.WireError(f"reply of {length} bytes is over the limit")
+        return wire.parse_frame(self._read_exact(length, deadline))
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        fd = self.proc.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            _, ready, _ = select.select([], [fd], [], left)
+            if ready:
+                view = view[os.write(fd, view):]
+
+    def _death(self) -> str:
+        try:
+            code = self.proc.wait(timeout=1.0) if self.proc else None
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            why = {"SIGXCPU": "the CPU-time limit", "SIGSEGV": "a segmentation fault",
+                   "SIGKILL": "a kill (memory or time limit)"}.get(name, name)
+            return f"the student's code crashed the evaluator ({why})"
+        return f"the student's code ended the evaluator (exit status {code})"
+
+    # -- the one public call ------------------------------------------------------------------------
+    def run(self, request: dict, seconds: float) -> dict:
+        """Send one program; returns the child's reply, or ``{"timeout": ...}`` / ``{"died": message}``."""
+        if self.proc is not None and self.proc.poll() is not None:
+            self.kill()
+        if self.proc is None:
+            self._spawn()
+            self.restarts += 1
+        if not self.ready:
+            self._wait_ready()
+        body = dict(request, seconds=seconds)
+        import json
+
+        data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        deadline = time.monotonic() + seconds + 2.0
+        try:
+            self._write(struct.pack(">Q", len(data)) + data, deadline)
+            reply = self._read(deadline)
+        except TimeoutError:
+            self.kill()
+            return {"timeout": seconds}
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            time.sleep(0.01)
+            message = self._death()
+            self.kill()
+            return {"died": message}
+        except wire.WireError as exc:
+            self.kill()
+            return {"died": f"the evaluator sent a malformed reply ({exc})"}
+        if not isinstance(reply, dict):
+            self.kill()
+            return {"died": "the evaluator sent a malformed reply"}
+        if reply.get("timeout"):
+            return {"timeout": seconds}
+        return reply

@@ -1,0 +1,1 @@
+"""Reference solutions (with ### BEGIN/END SOLUTION markers): the single source of every assignment."""

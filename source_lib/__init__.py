@@ -1,0 +1,1 @@
+"""What solutions, grader and students share: array backend, numerics, operation counting."""
