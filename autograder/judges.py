@@ -191,8 +191,10 @@ class Compare:
                     return why
             return None
         if isinstance(want, tuple):
+            names = [n.strip() for n in label.strip("()").split(",")] if label.startswith("(") else []
             for i, (g, w) in enumerate(zip(got, want)):
-                why = self._compare(f"{label}[{i}]", g, w, inputs, lenient)
+                name = names[i] if len(names) == len(want) else f"{label}[{i}]"
+                why = self._compare(name, g, w, inputs, lenient)
                 if why:
                     return why
             return None

@@ -1,0 +1,127 @@
+"""The command line as students and instructors use it: check, grade (one, many, zip, resume), formats."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.assignments import get
+from autograder.batch import canary
+from autograder.checks import Assignment
+from autograder.grading import InternalError, ReferenceExpectations
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "examples" / "submissions" / "hw1"
+SOLUTIONS = REPO / "solutions" / "hw1"
+
+
+def autograder(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_help_explains_every_command():
+    run = autograder("--help")
+    assert run.returncode == 0
+    for command in ("check", "grade", "release", "demo"):
+        assert command in run.stdout
+    grade = autograder("grade", "--help").stdout
+    for option in ("--out", "--jobs", "--format", "--seed", "--force"):
+        assert option in grade
+
+
+def test_check_passes_a_correct_folder_and_fails_the_stubs(tmp_path):
+    work = tmp_path / "hw1"
+    shutil.copytree(SAMPLES / "correct_loops", work)
+    for data in ("public_checks.json", "public_checks.npz"):
+        shutil.copyfile(REPO / "assignments" / "hw1" / data, work / data)
+    ok = autograder("check", str(work), "--problem", "p4", "--problem", "p5")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "PASS" in ok.stdout and "FAIL" not in ok.stdout
+    assert "p1" not in ok.stdout.split("on")[-1].split("\n", 2)[-1]  # only the asked problems
+    stubs = autograder("check", "--problem", "p2")
+    assert stubs.returncode == 1
+    assert "sigmoid is not implemented yet" in stubs.stdout
+
+
+def test_check_names_unknown_problems():
+    run = autograder("check", "--problem", "p9")
+    assert run.returncode == 2 and "unknown problem p9" in run.stderr
+
+
+def _zip_nested(folder: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(dest, "w") as z:
+        for f in folder.glob("*.py"):
+            z.write(f, f"my_hw1/nested/{f.name}")
+        z.writestr("my_hw1/notes.txt", "extra file, ignored")
+    return dest
+
+
+def test_grade_one_zip_writes_json_csv_and_gradescope(tmp_path):
+    sub = _zip_nested(SAMPLES / "maxpool_tie_last", tmp_path / "alice.zip")
+    out = tmp_path / "out"
+    run = autograder("grade", str(sub), "--assignment", "hw1", "--out", str(out), "--seed", "7")
+    assert run.returncode == 0, run.stderr
+    assert "hw1 — alice: 98 / 100" in run.stdout
+    assert "p5.maxpool_backward.ties" in run.stdout
+    result = json.loads((out / "submissions" / "alice.json").read_text())
+    assert result["seed"] == 7 and result["score"] == 98
+    assert all({"id", "points", "max_points", "message", "function"} <= set(c) for c in result["checks"])
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert rows[0]["submission"] == "alice" and float(rows[0]["p5"]) == 18
+    gs = json.loads((out / "gradescope" / "alice.json").read_text())
+    assert gs["score"] == 98 and isinstance(gs["execution_time"], float)
+    assert {t["visibility"] for t in gs["tests"]} == {"visible", "after_published"}
+    assert all({"name", "score", "max_score", "output"} <= set(t) for t in gs["tests"])
+
+
+def test_grade_a_class_in_parallel_and_resume(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copytree(SAMPLES / "correct_vectorized", klass / "bob")
+    shutil.copytree(SAMPLES / "relu_grad_at_zero", klass / "carol")
+    (klass / "dave").mkdir()  # an empty hand-in
+    out = tmp_path / "out"
+    run = autograder("grade", str(klass), "--jobs", "2", "--out", str(out), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    results = {r["submission"]: r for r in json.loads(run.stdout)}
+    assert results["bob"]["score"] == 100 and results["carol"]["score"] == 98
+    assert results["dave"]["score"] == 0 and "no assignment file found" in results["dave"]["error"]
+    seed = json.loads((out / "grading.json").read_text())["seed"]
+    assert {r["seed"] for r in results.values()} == {seed}
+    before = (out / "submissions" / "bob.json").stat().st_mtime_ns
+    again = autograder("grade", str(klass), "--out", str(out))  # resumes: nothing left to grade
+    assert again.returncode == 0 and "bob" in again.stdout
+    assert (out / "submissions" / "bob.json").stat().st_mtime_ns == before
+    forced = autograder("grade", str(klass / "bob"), "--out", str(out), "--force")
+    assert forced.returncode == 0
+    assert (out / "submissions" / "bob.json").stat().st_mtime_ns != before
+
+
+def test_demo_prints_the_class_table():
+    run = autograder("demo", "--seed", "7", "--jobs", "2")
+    assert run.returncode == 0, run.stderr
+    lines = {line.split()[0]: line.split() for line in run.stdout.splitlines() if line.strip()}
+    assert lines["correct_loops"][-1] == "100" and lines["stubs_only"][-1] == "0"
+    assert lines["maxpool_tie_last"][-1] == "98"
+
+
+def test_canary_refuses_to_grade_with_a_broken_reference(tmp_path, monkeypatch):
+    package = tmp_path / "broken_reference"
+    shutil.copytree(SOLUTIONS, package)
+    p4 = package / "p4_conv_backprop.py"
+    text = p4.read_text()
+    assert "    return dx, dw, db\n" in text
+    p4.write_text(text.replace("    return dx, dw, db\n", "    return 2 * dx, dw, db\n"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    good = get("hw1")
+    broken = Assignment(good.name, good.problems, good.checks, solutions_package="broken_reference")
+    with pytest.raises(InternalError, match="p4.conv2d_backward.gradcheck"):
+        canary(broken, ReferenceExpectations(broken, 3))
