@@ -36,8 +36,14 @@ def grade_path(path: Path, assignment: Assignment, expectations: ReferenceExpect
         missing = missing_modules(sub, assignment)
         if len(missing) == len(assignment.problems):
             names = ", ".join(f"{p.module}.py" for p in assignment.problems)
-            return _failed(sub.name, assignment, expectations.seed,
-                           f"no assignment file found in {path.name} (expected {names})", start, sub.notes)
+            return _failed(
+                sub.name,
+                assignment,
+                expectations.seed,
+                f"no assignment file found in {path.name} (expected {names})",
+                start,
+                sub.notes,
+            )
         try:
             result = grade_files(sub.files, assignment, expectations, name=sub.name, seed=expectations.seed)
         except InternalError:
@@ -49,8 +55,9 @@ def grade_path(path: Path, assignment: Assignment, expectations: ReferenceExpect
         return result
 
 
-def _failed(name: str, assignment: Assignment, seed: int, error: str, start: float,
-            notes: list[str] | None = None) -> SubmissionResult:
+def _failed(
+    name: str, assignment: Assignment, seed: int, error: str, start: float, notes: list[str] | None = None
+) -> SubmissionResult:
     result = summarize(name, assignment, [], seed, notes or [], "", time.monotonic() - start)
     result.max_score = sum(p.points for p in assignment.problems)
     result.error = error
@@ -68,8 +75,10 @@ def canary(assignment: Assignment, expectations: ReferenceExpectations) -> Submi
     result = grade_path(solutions_folder(assignment), assignment, expectations)
     if result.error or result.score < result.max_score - 1e-9:
         lost = [f"{c.id}: {c.message}" for c in result.checks if not c.passed]
-        raise InternalError("the reference solutions do not score full marks through the sandbox (seed "
-                            f"{expectations.seed}); refusing to grade.\n  " + "\n  ".join(lost or [str(result.error)]))
+        raise InternalError(
+            "the reference solutions do not score full marks through the sandbox (seed "
+            f"{expectations.seed}); refusing to grade.\n  " + "\n  ".join(lost or [str(result.error)])
+        )
     return result
 
 
@@ -116,9 +125,16 @@ def _grade_in_worker(path: str) -> SubmissionResult:
     return grade_path(Path(path), _worker["assignment"], _worker["expectations"])
 
 
-def grade_many(paths: list[Path], assignment_name: str, seed: int | None = None, jobs: int = 1,
-               out: Path | None = None, force: bool = False, run_canary: bool = True,
-               progress: Callable[[int, int, SubmissionResult], None] | None = None) -> Iterator[SubmissionResult]:
+def grade_many(
+    paths: list[Path],
+    assignment_name: str,
+    seed: int | None = None,
+    jobs: int = 1,
+    out: Path | None = None,
+    force: bool = False,
+    run_canary: bool = True,
+    progress: Callable[[int, int, SubmissionResult], None] | None = None,
+) -> Iterator[SubmissionResult]:
     """Grade every submission under ``paths``; yields results in the order they finish.
 
     The seed is taken from ``--seed``, else from an earlier run into the same ``out`` (so a resumed batch
@@ -141,8 +157,9 @@ def grade_many(paths: list[Path], assignment_name: str, seed: int | None = None,
     total, done = len(todo), 0
     pending = []
     for path in todo:
-        prior = None if force else load_done(out, path.stem if path.suffix == ".zip" else path.name,
-                                             assignment_name, seed)
+        prior = (
+            None if force else load_done(out, path.stem if path.suffix == ".zip" else path.name, assignment_name, seed)
+        )
         if prior is not None:
             done += 1
             if progress:

@@ -45,16 +45,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     folder = _assignment_folder(args.assignment, args.path)
     data = _public_data_folder(args.assignment, folder)
     if data is None:
-        print(f"no public checks found for {args.assignment} (public_checks.json beside the stubs in {folder})",
-              file=sys.stderr)
+        print(
+            f"no public checks found for {args.assignment} (public_checks.json beside the stubs in {folder})",
+            file=sys.stderr,
+        )
         return 2
     expectations = PublicExpectations(data)
     assignment = expectations.assignment()
     problems = args.problem or None
     unknown = [p for p in problems or [] if p not in {q.key for q in assignment.problems}]
     if unknown:
-        print(f"unknown problem {', '.join(unknown)}; {args.assignment} has "
-              f"{', '.join(p.key for p in assignment.problems)}", file=sys.stderr)
+        print(
+            f"unknown problem {', '.join(unknown)}; {args.assignment} has "
+            f"{', '.join(p.key for p in assignment.problems)}",
+            file=sys.stderr,
+        )
         return 2
     sub = load(folder)
     result = grade_files(sub.files, assignment, expectations, name=str(folder), problems=problems)
@@ -72,11 +77,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
     assignment = get(args.assignment)
     out = Path(args.out) if args.out else None
     many = len(args.submissions) > 1 or not __import__("autograder.submission").submission.is_single(
-        Path(args.submissions[0]), assignment)
+        Path(args.submissions[0]), assignment
+    )
     try:
-        results = list(grade_many([Path(p) for p in args.submissions], args.assignment, seed=args.seed,
-                                  jobs=args.jobs, out=out, force=args.force, run_canary=not args.no_canary,
-                                  progress=progress_bar if many else None))
+        results = list(
+            grade_many(
+                [Path(p) for p in args.submissions],
+                args.assignment,
+                seed=args.seed,
+                jobs=args.jobs,
+                out=out,
+                force=args.force,
+                run_canary=not args.no_canary,
+                progress=progress_bar if many else None,
+            )
+        )
     except InternalError as exc:
         print(f"internal error: {exc}", file=sys.stderr)
         return 2
@@ -85,11 +100,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if out is not None:
         write_atomic(out / "grades.csv", report.gradebook_csv(results, problems))
         for r in results:
-            write_atomic(out / "gradescope" / f"{Path(str(r.submission)).name}.json",
-                         json.dumps(report.gradescope_json(r), indent=1, ensure_ascii=False))
+            write_atomic(
+                out / "gradescope" / f"{Path(str(r.submission)).name}.json",
+                json.dumps(report.gradescope_json(r), indent=1, ensure_ascii=False),
+            )
     if args.format == "json":
-        print(json.dumps([r.to_json() for r in results] if many else results[0].to_json(), indent=1,
-                         ensure_ascii=False))
+        print(
+            json.dumps([r.to_json() for r in results] if many else results[0].to_json(), indent=1, ensure_ascii=False)
+        )
     elif args.format == "gradescope":
         docs = [report.gradescope_json(r) for r in results]
         print(json.dumps(docs if many else docs[0], indent=1, ensure_ascii=False))
@@ -135,10 +153,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"no sample submissions at {folder} (the demo runs from a clone of the repository)", file=sys.stderr)
         return 2
     assignment = get(args.assignment)
-    results = sorted(grade_many([folder], args.assignment, seed=args.seed, jobs=args.jobs, progress=progress_bar),
-                     key=lambda r: r.submission)
-    print(f"\n{args.assignment}: the sample submissions in {folder.relative_to(REPO)} "
-          f"(seed {results[0].seed if results else '-'})\n")
+    results = sorted(
+        grade_many([folder], args.assignment, seed=args.seed, jobs=args.jobs, progress=progress_bar),
+        key=lambda r: r.submission,
+    )
+    print(
+        f"\n{args.assignment}: the sample submissions in {folder.relative_to(REPO)} "
+        f"(seed {results[0].seed if results else '-'})\n"
+    )
     print(report.class_table(results, [p.key for p in assignment.problems]))
     return 0
 
@@ -147,25 +169,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Auto-graded exercises of the neural-network optimization course. Student code runs only in "
-                    "a sandboxed child process; every verdict is made by the grader.")
+        "a sandboxed child process; every verdict is made by the grader.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("check", help="run the public checks on your own work (students)",
-                       description="Run the public checks on your files: a table per problem, a line per failure "
-                                   "with the inputs, expected and got, and a hint. Exit status 1 if anything fails.")
+    p = sub.add_parser(
+        "check",
+        help="run the public checks on your own work (students)",
+        description="Run the public checks on your files: a table per problem, a line per failure "
+        "with the inputs, expected and got, and a hint. Exit status 1 if anything fails.",
+    )
     p.add_argument("path", nargs="?", help="folder with your files (default: ./assignments/hw1, ./hw1 or .)")
     p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
     p.add_argument("--problem", action="append", help="only this problem, e.g. p4 (repeatable)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("grade", help="grade submissions with every check, public and hidden (instructors)",
-                       description="Grade one submission (a folder or a zip) or a class folder (one folder or zip per "
-                                   "student). Runs the reference through the sandbox first as a canary. Hidden "
-                                   "inputs come from a secret seed recorded in every result.")
+    p = sub.add_parser(
+        "grade",
+        help="grade submissions with every check, public and hidden (instructors)",
+        description="Grade one submission (a folder or a zip) or a class folder (one folder or zip per "
+        "student). Runs the reference through the sandbox first as a canary. Hidden "
+        "inputs come from a secret seed recorded in every result.",
+    )
     p.add_argument("submissions", nargs="+", help="submission folder(s) or zip(s), or a folder of them")
     p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
-    p.add_argument("--out", help="write submissions/NAME.json, grades.csv and gradescope/NAME.json here; "
-                                 "an interrupted batch resumes from it")
+    p.add_argument(
+        "--out",
+        help="write submissions/NAME.json, grades.csv and gradescope/NAME.json here; "
+        "an interrupted batch resumes from it",
+    )
     p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     p.add_argument("--format", choices=("table", "json", "gradescope"), default="table", help="what to print")
     p.add_argument("--seed", type=int, help="reproduce a grading: the seed of an earlier result")
@@ -173,13 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-canary", action="store_true", help="skip grading the reference first (not advised)")
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("release", help="make the student version of an assignment (instructors)",
-                       description="Stubs from the reference solutions, public checks' expected values as data, a "
-                                   "student README and the engine, with no solution code and no hidden check.")
+    p = sub.add_parser(
+        "release",
+        help="make the student version of an assignment (instructors)",
+        description="Stubs from the reference solutions, public checks' expected values as data, a "
+        "student README and the engine, with no solution code and no hidden check.",
+    )
     p.add_argument("assignment", help="assignment name, e.g. hw1")
     p.add_argument("--out", help="write the student bundle into this folder")
-    p.add_argument("--in-place", action="store_true",
-                   help="regenerate the repository's assignments/NAME and examples' stubs_only")
+    p.add_argument(
+        "--in-place", action="store_true", help="regenerate the repository's assignments/NAME and examples' stubs_only"
+    )
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")

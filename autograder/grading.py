@@ -97,8 +97,9 @@ class ReferenceExpectations:
 
     def __init__(self, assignment: Assignment, seed: int):
         self.assignment, self.seed = assignment, seed
-        self.modules = {p.module: importlib.import_module(f"{assignment.solutions_package}.{p.module}")
-                        for p in assignment.problems}
+        self.modules = {
+            p.module: importlib.import_module(f"{assignment.solutions_package}.{p.module}") for p in assignment.problems
+        }
         self.cache: dict[str, list[PreparedCase]] = {}
 
     def cases(self, check: Check) -> list[PreparedCase]:
@@ -127,8 +128,12 @@ def reference_outputs(check: Check, inputs: dict, module: Any) -> tuple[list[dic
 
     values = [lookup(env, path) for _, path in returns]
     schemas = [schema_of(v) for v in values]
-    encoded = [conform(v, s) for v, s in zip(values, schemas)]
-    return steps, [{"label": label, "ref": path, "schema": s} for (label, path), s in zip(returns, schemas)], encoded
+    encoded = [conform(v, s) for v, s in zip(values, schemas, strict=False)]
+    return (
+        steps,
+        [{"label": label, "ref": path, "schema": s} for (label, path), s in zip(returns, schemas, strict=False)],
+        encoded,
+    )
 
 
 def prepare(check: Check, label: str, inputs: dict, module: Any) -> PreparedCase:
@@ -184,16 +189,26 @@ def _functions_of(case: PreparedCase) -> set[str]:
     return {s["fn"] for s in case.steps}
 
 
-def grade_files(files: dict[str, Path], assignment: Assignment, expectations: Any, name: str = "submission",
-                problems: list[str] | None = None, public_only: bool = False, seed: int | None = None,
-                request_seconds: float = REQUEST_SECONDS, budget_seconds: float = SUBMISSION_SECONDS
-                ) -> SubmissionResult:
+def grade_files(
+    files: dict[str, Path],
+    assignment: Assignment,
+    expectations: Any,
+    name: str = "submission",
+    problems: list[str] | None = None,
+    public_only: bool = False,
+    seed: int | None = None,
+    request_seconds: float = REQUEST_SECONDS,
+    budget_seconds: float = SUBMISSION_SECONDS,
+) -> SubmissionResult:
     """Grade the student's files (``{"p1_bp_relu.py": path, ...}``) on every selected check."""
     start = time.monotonic()
     results: list[CheckResult] = []
     timed_out: set[tuple[str, str]] = set()
-    selected = [c for c in assignment.checks
-                if not (problems and c.problem not in problems) and not (public_only and not c.public)]
+    selected = [
+        c
+        for c in assignment.checks
+        if not (problems and c.problem not in problems) and not (public_only and not c.public)
+    ]
     with Sandbox(files, preload=preload_for(selected)) as sandbox:
         sandbox.start()  # the child starts up while the expected values are computed
         prepared = [(check, expectations.cases(check)) for check in selected]
@@ -218,20 +233,51 @@ def grade_files(files: dict[str, Path], assignment: Assignment, expectations: An
             passed = sum(c.passed for c in case_results)
             points = round(check.points * passed / max(1, len(case_results)), 4)
             first = next((c.message for c in case_results if not c.passed), "")
-            results.append(CheckResult(check.id, check.problem, check.function, check.title, check.public, points,
-                                       check.points, first, check.hint if first else "", case_results))
+            results.append(
+                CheckResult(
+                    check.id,
+                    check.problem,
+                    check.function,
+                    check.title,
+                    check.public,
+                    points,
+                    check.points,
+                    first,
+                    check.hint if first else "",
+                    case_results,
+                )
+            )
         output = sandbox.output()
         notes = list(sandbox.notes)
     return summarize(name, assignment, results, seed, notes, output, time.monotonic() - start)
 
 
-def summarize(name: str, assignment: Assignment, checks: list[CheckResult], seed: int | None, notes: list[str],
-              output: str, seconds: float) -> SubmissionResult:
+def summarize(
+    name: str,
+    assignment: Assignment,
+    checks: list[CheckResult],
+    seed: int | None,
+    notes: list[str],
+    output: str,
+    seconds: float,
+) -> SubmissionResult:
     problems = {}
     for p in assignment.problems:
         mine = [c for c in checks if c.problem == p.key]
         if mine:
-            problems[p.key] = {"score": round(sum(c.points for c in mine), 4),
-                               "max_score": sum(c.max_points for c in mine)}
-    return SubmissionResult(name, assignment.name, seed, round(sum(c.points for c in checks), 4),
-                            sum(c.max_points for c in checks), problems, checks, notes, output, round(seconds, 3))
+            problems[p.key] = {
+                "score": round(sum(c.points for c in mine), 4),
+                "max_score": sum(c.max_points for c in mine),
+            }
+    return SubmissionResult(
+        name,
+        assignment.name,
+        seed,
+        round(sum(c.points for c in checks), 4),
+        sum(c.max_points for c in checks),
+        problems,
+        checks,
+        notes,
+        output,
+        round(seconds, 3),
+    )

@@ -49,6 +49,7 @@ def schema_of(value: Any) -> dict:
 
 # -- reading a reply -------------------------------------------------------------------------------------
 
+
 def _where(error: dict) -> str:
     return f" ({error['where'][-1]})" if error.get("where") else ""
 
@@ -81,6 +82,7 @@ def _returned_error(value: Any) -> str | None:
 
 # -- comparing values ------------------------------------------------------------------------------------
 
+
 def _float32_inputs(inputs: Inputs) -> bool:
     def walk(v):
         if isinstance(v, np.ndarray):
@@ -88,6 +90,7 @@ def _float32_inputs(inputs: Inputs) -> bool:
         elif isinstance(v, dict) and not any(str(k).startswith("$") for k in v):
             for x in v.values():
                 yield from walk(x)
+
     return any(x for v in inputs.values() for x in walk(v))
 
 
@@ -95,8 +98,15 @@ def _fmt_index(label: str, idx: tuple) -> str:
     return f"{label}[{', '.join(str(int(i)) for i in idx)}]" if idx else label
 
 
-def check_array(label: str, got: Any, want: np.ndarray, lenient_dtype: bool, rtol: float = 0.0, atol: float = 0.0,
-                values: bool = True) -> str | None:
+def check_array(
+    label: str,
+    got: Any,
+    want: np.ndarray,
+    lenient_dtype: bool,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    values: bool = True,
+) -> str | None:
     """Why ``got`` is not ``want`` (dtype, shape, then finiteness and values unless ``values`` is False), or
     None when it is close enough."""
     if not isinstance(got, np.ndarray):
@@ -126,8 +136,10 @@ def check_array(label: str, got: Any, want: np.ndarray, lenient_dtype: bool, rto
         return None
     idx = tuple(np.unravel_index(int(np.argmax(np.where(bad, err, -1))), got.shape)) if got.shape else ()
     count = f"at {int(bad.sum())} of {bad.size} entries; largest error " if got.size > 1 else ""
-    return (f"{label} differs from the expected value {count}at {_fmt_index(label, idx)}: "
-            f"expected {want64[idx]:.8g}, got {got64[idx]:.8g}")
+    return (
+        f"{label} differs from the expected value {count}at {_fmt_index(label, idx)}: "
+        f"expected {want64[idx]:.8g}, got {got64[idx]:.8g}"
+    )
 
 
 def _symbols(inputs: Inputs) -> list[sp.Symbol]:
@@ -172,7 +184,7 @@ class Compare:
                 if step["warnings"]:
                     return Outcome(False, f"{step['fn']} caused a NumPy warning: {step['warnings'][0]}")
         lenient = _float32_inputs(inputs)
-        for (label, _), got, want in zip(self.program(inputs)[1], reply["returns"], expected):
+        for (label, _), got, want in zip(self.program(inputs)[1], reply["returns"], expected, strict=False):
             why = self._compare(label, got, want, inputs, lenient)
             if why:
                 return Outcome(False, why)
@@ -192,7 +204,7 @@ class Compare:
             return None
         if isinstance(want, tuple):
             names = [n.strip() for n in label.strip("()").split(",")] if label.startswith("(") else []
-            for i, (g, w) in enumerate(zip(got, want)):
+            for i, (g, w) in enumerate(zip(got, want, strict=False)):
                 name = names[i] if len(names) == len(want) else f"{label}[{i}]"
                 why = self._compare(name, g, w, inputs, lenient)
                 if why:
@@ -219,6 +231,7 @@ class Compare:
 
 
 # -- finite differences ----------------------------------------------------------------------------------
+
 
 def _variables(inputs: Inputs, wrt: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Paths of the arrays to differentiate: an input name, or (name, key) for each entry of a dict input."""
@@ -280,7 +293,7 @@ class GradCheck:
         return step if self.out_index is None else f"{step}[{self.out_index}]"
 
     def _probes(self, inputs: Inputs) -> list[str]:
-        return sorted(k[len("probe:"):] for k in inputs if k.startswith("probe:"))
+        return sorted(k[len("probe:") :] for k in inputs if k.startswith("probe:"))
 
     def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
         inputs = dict(inputs)
@@ -331,7 +344,7 @@ class GradCheck:
         failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
-        values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"]))
+        values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"], strict=False))
         for label, v in values.items():
             err = _returned_error(v)
             if err:
@@ -342,8 +355,9 @@ class GradCheck:
         grads = {}
         for p in paths:
             g = self._grad(values["grads"], p)
-            why = check_array(f"the gradient for {names[p]}", g, np.asarray(_get(inputs, p), dtype=np.float64),
-                              False, values=False)
+            why = check_array(
+                f"the gradient for {names[p]}", g, np.asarray(_get(inputs, p), dtype=np.float64), False, values=False
+            )
             if why:
                 return Outcome(False, f"{self.backward}: {why}")
             grads[p] = g
@@ -355,23 +369,28 @@ class GradCheck:
                     return Outcome(False, f"{self.forward}: {why}")
             numeric = float(np.sum(dout * (plus - minus))) / (2 * self.h)
             probe = inputs[f"probe:{i}"]
-            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"])}
+            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"], strict=False)}
             analytic = float(sum(np.sum(grads[p] * v) for p, v in d.items()))
             if abs(numeric - analytic) > self.tol * max(abs(numeric), abs(analytic)) + 1e-8:
-                (p, v), = d.items() if len(d) == 1 else [(None, None)]
+                ((p, v),) = d.items() if len(d) == 1 else [(None, None)]
                 if p is not None and np.count_nonzero(v) == 1:
                     idx = np.unravel_index(int(np.flatnonzero(v)[0]), v.shape)
                     what = f"∂f/∂{_fmt_index(names[p], idx)}"
                 else:
                     what = "the derivative along a random direction"
                 rel = abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-300)
-                return Outcome(False, (
-                    f"{what}: finite differences of your {self.forward} give {numeric:.8g}, your {self.backward} "
-                    f"gives {analytic:.8g} (relative error {rel:.1e} > {self.tol:g})"))
+                return Outcome(
+                    False,
+                    (
+                        f"{what}: finite differences of your {self.forward} give {numeric:.8g}, your {self.backward} "
+                        f"gives {analytic:.8g} (relative error {rel:.1e} > {self.tol:g})"
+                    ),
+                )
         return Outcome(True)
 
 
 # -- properties ------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NoMutation:
@@ -391,8 +410,11 @@ class NoMutation:
             return Outcome(False, failure)
         for step in reply["steps"]:
             if step["mutated"]:
-                return Outcome(False, f"{step['fn']} modified its input {', '.join(step['mutated'])} in place; "
-                                      "work on a copy (e.g. x.copy() or x = x + ...) instead")
+                return Outcome(
+                    False,
+                    f"{step['fn']} modified its input {', '.join(step['mutated'])} in place; "
+                    "work on a copy (e.g. x.copy() or x = x + ...) instead",
+                )
         return Outcome(True)
 
 
@@ -413,7 +435,7 @@ class IsExpression:
         if failure:
             return Outcome(False, failure)
         names = {s.name for s in _symbols(inputs)}
-        for (label, _), got in zip(self.program(inputs)[1], reply["returns"]):
+        for (label, _), got in zip(self.program(inputs)[1], reply["returns"], strict=False):
             err = _returned_error(got)
             if err:
                 return Outcome(False, f"{label}: {err}")

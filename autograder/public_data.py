@@ -48,8 +48,9 @@ def judge_from_data(d: dict) -> Any:
         if f.name not in d["params"]:
             continue
         value = d["params"][f.name]
-        params[f.name] = _program_from_data(value) if f.name == "program_" else (
-            tuple(value) if isinstance(value, list) else value)
+        params[f.name] = (
+            _program_from_data(value) if f.name == "program_" else (tuple(value) if isinstance(value, list) else value)
+        )
     return cls(**params)
 
 
@@ -90,18 +91,35 @@ def write(assignment: Assignment, seed: int, folder: Path) -> list[str]:
             continue
         cases = []
         for case in reference.cases(check):
-            cases.append({
-                "label": case.label,
-                "inputs": arrays.take({k: wire.encode(v) for k, v in case.inputs.items()}),
-                "steps": case.steps,
-                "returns": case.returns,
-                "expected": arrays.take([wire.encode(e) for e in case.expected]),
-            })
-        checks.append({"id": check.id, "problem": check.problem, "module": check.module, "function": check.function,
-                       "title": check.title, "points": check.points, "hint": check.hint,
-                       "judge": judge_to_data(check.judge), "cases": cases})
-    data = {"format": FORMAT, "assignment": assignment.name, "seed": seed,
-            "problems": [dataclasses.asdict(p) for p in assignment.problems], "checks": checks}
+            cases.append(
+                {
+                    "label": case.label,
+                    "inputs": arrays.take({k: wire.encode(v) for k, v in case.inputs.items()}),
+                    "steps": case.steps,
+                    "returns": case.returns,
+                    "expected": arrays.take([wire.encode(e) for e in case.expected]),
+                }
+            )
+        checks.append(
+            {
+                "id": check.id,
+                "problem": check.problem,
+                "module": check.module,
+                "function": check.function,
+                "title": check.title,
+                "points": check.points,
+                "hint": check.hint,
+                "judge": judge_to_data(check.judge),
+                "cases": cases,
+            }
+        )
+    data = {
+        "format": FORMAT,
+        "assignment": assignment.name,
+        "seed": seed,
+        "problems": [dataclasses.asdict(p) for p in assignment.problems],
+        "checks": checks,
+    }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "public_checks.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     with open(folder / "public_checks.npz", "wb") as f:
@@ -123,11 +141,24 @@ class PublicExpectations:
     def assignment(self) -> Assignment:
         """The public checks as an Assignment (problems' points are those of their public checks)."""
         checks = tuple(
-            Check(c["id"], c["problem"], c["module"], c["function"], c["title"], c["points"], True,
-                  judge_from_data(c["judge"]), tuple(Case(k["label"], _no_generator) for k in c["cases"]), c["hint"])
-            for c in self.data["checks"])
-        problems = tuple(Problem(p["key"], p["module"], p["title"], sum(c.points for c in checks if c.problem == p["key"]))
-                         for p in self.data["problems"])
+            Check(
+                c["id"],
+                c["problem"],
+                c["module"],
+                c["function"],
+                c["title"],
+                c["points"],
+                True,
+                judge_from_data(c["judge"]),
+                tuple(Case(k["label"], _no_generator) for k in c["cases"]),
+                c["hint"],
+            )
+            for c in self.data["checks"]
+        )
+        problems = tuple(
+            Problem(p["key"], p["module"], p["title"], sum(c.points for c in checks if c.problem == p["key"]))
+            for p in self.data["problems"]
+        )
         return Assignment(self.data["assignment"], problems, checks, solutions_package="")
 
     def cases(self, check: Check) -> list[PreparedCase]:

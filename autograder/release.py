@@ -111,8 +111,9 @@ def write_bundle(assignment: Assignment, out: Path, seed: int = PUBLIC_SEED) -> 
         if declaration.name != "__init__.py":
             declaration.unlink()
     (out / "pyproject.toml").write_text(STUDENT_PYPROJECT, encoding="utf-8")
-    (out / "README.md").write_text((out / assignment.name / "README.md").read_text(encoding="utf-8") + INSTALL_NOTE,
-                                   encoding="utf-8")
+    (out / "README.md").write_text(
+        (out / assignment.name / "README.md").read_text(encoding="utf-8") + INSTALL_NOTE, encoding="utf-8"
+    )
     return out
 
 

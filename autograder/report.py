@@ -43,8 +43,9 @@ def submission_table(result: SubmissionResult, verbose: bool = False) -> str:
     for key, p in result.problems.items():
         checks = [c for c in result.checks if c.problem == key]
         passed = sum(c.passed for c in checks)
-        out.append(f"  {key}: {_score(p['score']):>5} / {_score(p['max_score']):<3}  "
-                   f"({passed} of {len(checks)} checks passed)")
+        out.append(
+            f"  {key}: {_score(p['score']):>5} / {_score(p['max_score']):<3}  ({passed} of {len(checks)} checks passed)"
+        )
     lost = [c for c in result.checks if not c.passed]
     if verbose:
         out.append("")
@@ -94,16 +95,28 @@ def gradescope_json(result: SubmissionResult) -> dict:
     tests = []
     for i, c in enumerate(result.checks, 1):
         output = "passed" if c.passed else inert(c.message) + (f"\nhint: {inert(c.hint)}" if c.hint else "")
-        tests.append({
-            "name": f"{c.id}: {inert(c.title)}", "number": str(i), "score": c.points, "max_score": c.max_points,
-            "output": output, "visibility": "visible" if c.public else "after_published",
-            "tags": [c.problem, c.function],
-        })
+        tests.append(
+            {
+                "name": f"{c.id}: {inert(c.title)}",
+                "number": str(i),
+                "score": c.points,
+                "max_score": c.max_points,
+                "output": output,
+                "visibility": "visible" if c.public else "after_published",
+                "tags": [c.problem, c.function],
+            }
+        )
     summary = f"{result.assignment}: {_score(result.score)} / {_score(result.max_score)}"
     if result.error:
         summary += f"\n{inert(result.error)}"
-    return {"score": result.score, "execution_time": result.seconds, "output": summary, "visibility": "visible",
-            "stdout_visibility": "hidden", "tests": tests}
+    return {
+        "score": result.score,
+        "execution_time": result.seconds,
+        "output": summary,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
 
 
 def to_json_text(result: SubmissionResult) -> str:

@@ -23,18 +23,72 @@ MAX_POWER = 1_000
 CONSTRUCTORS = {
     name: getattr(sp, name)
     for name in (
-        "Add", "Mul", "Pow", "exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "Abs", "sign",
-        "Max", "Min", "Piecewise", "KroneckerDelta", "Heaviside", "Eq", "Ne", "Lt", "Le", "Gt",
-        "Ge", "StrictLessThan", "StrictGreaterThan", "LessThan", "GreaterThan", "Equality", "Unequality",
-        "And", "Or", "Not", "Tuple",
+        "Add",
+        "Mul",
+        "Pow",
+        "exp",
+        "log",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "Abs",
+        "sign",
+        "Max",
+        "Min",
+        "Piecewise",
+        "KroneckerDelta",
+        "Heaviside",
+        "Eq",
+        "Ne",
+        "Lt",
+        "Le",
+        "Gt",
+        "Ge",
+        "StrictLessThan",
+        "StrictGreaterThan",
+        "LessThan",
+        "GreaterThan",
+        "Equality",
+        "Unequality",
+        "And",
+        "Or",
+        "Not",
+        "Tuple",
     )
 }
 CONSTRUCTORS["ExprCondPair"] = sp.functions.elementary.piecewise.ExprCondPair
-ATOMS = {"pi": sp.pi, "E": sp.E, "true": sp.true, "false": sp.false, "oo": sp.oo, "zoo": sp.zoo, "nan": sp.nan,
-         "Half": sp.S.Half, "One": sp.S.One, "Zero": sp.S.Zero, "NegativeOne": sp.S.NegativeOne,
-         "Exp1": sp.E, "Pi": sp.pi, "BooleanTrue": sp.true, "BooleanFalse": sp.false}
-ASSUMPTIONS = {"positive", "negative", "nonnegative", "nonpositive", "integer", "real", "finite", "nonzero",
-               "commutative"}
+ATOMS = {
+    "pi": sp.pi,
+    "E": sp.E,
+    "true": sp.true,
+    "false": sp.false,
+    "oo": sp.oo,
+    "zoo": sp.zoo,
+    "nan": sp.nan,
+    "Half": sp.S.Half,
+    "One": sp.S.One,
+    "Zero": sp.S.Zero,
+    "NegativeOne": sp.S.NegativeOne,
+    "Exp1": sp.E,
+    "Pi": sp.pi,
+    "BooleanTrue": sp.true,
+    "BooleanFalse": sp.false,
+}
+ASSUMPTIONS = {
+    "positive",
+    "negative",
+    "nonnegative",
+    "nonpositive",
+    "integer",
+    "real",
+    "finite",
+    "nonzero",
+    "commutative",
+}
 
 #: Undefined functions an answer may use for the logistic sigmoid σ (the spec allows a function named sigma).
 SIGMOID_NAMES = ("sigma", "sigmoid", "σ", "logistic")
@@ -46,7 +100,11 @@ class AnswerError(ValueError):
 
 def _number(node: ast.AST) -> int | float | str | bool | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
-        if isinstance(node.value, int) and not isinstance(node.value, bool) and len(str(abs(node.value))) > MAX_INT_DIGITS:
+        if (
+            isinstance(node.value, int)
+            and not isinstance(node.value, bool)
+            and len(str(abs(node.value))) > MAX_INT_DIGITS
+        ):
             raise AnswerError("a number in the answer is too large")
         if isinstance(node.value, str) and len(node.value) > 200:
             raise AnswerError("a name or number in the answer is too long")
@@ -148,8 +206,9 @@ def _fmt(point: dict) -> str:
     return ", ".join(f"{s} = {float(v):.4g}" for s, v in point.items())
 
 
-def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], seed: int = 0,
-               samples: int = 6) -> Verdict:
+def equivalent(
+    answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], seed: int = 0, samples: int = 6
+) -> Verdict:
     """Equivalent as functions of ``symbols``: exact simplification, else agreement at random points.
 
     A counterexample point is given when they differ; a difference that SymPy cannot prove zero but that
@@ -195,7 +254,7 @@ def asymptotic_ratio(answer: sp.Basic, exact: sp.Basic, order: list[sp.Symbol]) 
     """
     a, e = _leading(answer, order), _leading(exact, order)
     if a is not None and e is not None:
-        for da, de in zip(a[0], e[0]):
+        for da, de in zip(a[0], e[0], strict=False):
             if da != de:
                 return sp.oo if da > de else sp.S.Zero
         return sp.nsimplify(a[1] / e[1])
@@ -219,5 +278,6 @@ def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[s
         return Verdict(False, f"the grader could not take the limit of your answer {answer}; {exact_text}")
     if ratio == 1:
         return Verdict(True, f"{answer} ~ {sp.expand(exact)} ({exact_text})")
-    return Verdict(False, f"your answer {answer} is not asymptotically equal to the count: answer/count → {ratio}; "
-                          f"{exact_text}")
+    return Verdict(
+        False, f"your answer {answer} is not asymptotically equal to the count: answer/count → {ratio}; {exact_text}"
+    )

@@ -23,8 +23,9 @@ SOLUTIONS = REPO / "solutions" / "hw1"
 
 
 def autograder(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_help_explains_every_command():

@@ -110,9 +110,7 @@ def test_bug_loses_points_exactly_where_expected(graded, name):
     result = graded[name]
     lost = {c.id: round(c.points, 4) for c in result.checks if not c.passed}
     assert lost == EXPECTED_LOSSES[name]
-    assert result.score == pytest.approx(
-        100 - sum(c.max_points - c.points for c in result.checks if not c.passed)
-    )
+    assert result.score == pytest.approx(100 - sum(c.max_points - c.points for c in result.checks if not c.passed))
 
 
 @pytest.mark.parametrize("name", sorted(MESSAGE_WORDS))

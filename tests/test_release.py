@@ -13,7 +13,15 @@ import pytest
 
 from autograder.assignments import get
 from autograder.public_data import PublicExpectations
-from autograder.release import BEGIN, END, MarkerError, make_stub, solution_files, write_assignment, write_bundle
+from autograder.release import (
+    BEGIN,
+    END,
+    MarkerError,
+    make_stub,
+    solution_files,
+    write_assignment,
+    write_bundle,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "assignments" / "hw1"
@@ -58,7 +66,8 @@ def test_make_stub_rejects_unpaired_markers(bad):
 def test_committed_stubs_match_what_release_generates(fresh, assignment):
     for name in solution_files(assignment):
         assert (COMMITTED / name).read_text() == (fresh / name).read_text(), (
-            f"assignments/hw1/{name} drifted from its solution: run `autograder release hw1 --in-place`")
+            f"assignments/hw1/{name} drifted from its solution: run `autograder release hw1 --in-place`"
+        )
         assert (REPO / "examples/submissions/hw1/stubs_only" / name).read_text() == (fresh / name).read_text()
 
 
@@ -81,7 +90,8 @@ def test_stubs_keep_docstrings_and_signatures_and_raise(fresh, assignment):
         assert "array_api_compat" not in stub, "the student stubs are plain NumPy"
         solution = source.read_text()
         assert re.findall(r"^def (\w+)\(", stub, re.M) == [
-            f for f in re.findall(r"^def (\w+)\(", solution, re.M) if not f.startswith("_")]
+            f for f in re.findall(r"^def (\w+)\(", solution, re.M) if not f.startswith("_")
+        ]
         assert "作业" in stub or "作业习题" in stub, f"{name} lost the original Chinese problem text"
         spec = importlib.util.spec_from_file_location(f"stub_{name[:-3]}", fresh / name)
         module = importlib.util.module_from_spec(spec)
@@ -127,8 +137,14 @@ def test_bundle_has_no_solution_code_and_no_hidden_check(bundle, assignment):
 def test_bundle_check_command_runs_without_the_repository(bundle, tmp_path):
     """The bundle's own engine runs the public checks on the stubs: every check fails, exit status 1."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(bundle), "HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-m", "autograder", "check", "hw1", "--problem", "p5"], cwd=bundle,
-                         capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", "hw1", "--problem", "p5"],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert "maxpool_forward is not implemented yet" in run.stdout
     assert "p5:     0 /" in run.stdout

@@ -17,22 +17,31 @@ from ..judges import Compare, GradCheck, IsExpression, NoMutation
 P1, P2, P3, P4, P5 = "p1_bp_relu", "p2_derivatives", "p3_flops", "p4_conv_backprop", "p5_pool_backprop"
 
 
-def call(fn: str, *args: str, kwargs: tuple[str, ...] = (), returns: tuple[tuple[str, str], ...] | None = None,
-         **literals) -> Program:
+def call(
+    fn: str, *args: str, kwargs: tuple[str, ...] = (), returns: tuple[tuple[str, str], ...] | None = None, **literals
+) -> Program:
     """A one-call program ``fn(*args, **kwargs)`` returning its whole result (labelled by the function)."""
     return Program((Call("r", fn, args, kwargs, literals),), returns or ((fn, "r"),))
 
 
-def forward_then(forward: str, fargs: tuple[str, ...], backward: str, bargs: tuple[str, ...], label: str,
-                 fkwargs: tuple[str, ...] = ()) -> Program:
+def forward_then(
+    forward: str,
+    fargs: tuple[str, ...],
+    backward: str,
+    bargs: tuple[str, ...],
+    label: str,
+    fkwargs: tuple[str, ...] = (),
+) -> Program:
     """``fwd = forward(...)``, then ``backward(..., fwd[1])`` with the student's own cache; returns the backward."""
     return Program((Call("fwd", forward, fargs, fkwargs), Call("bwd", backward, bargs)), ((label, "bwd"),))
 
 
 # -- p1: one BP update of a ReLU network ------------------------------------------------------------------
 
-def network(rng: np.random.Generator, sizes: list[int], n: int, margin: float = 0.01,
-            dtype: type = np.float64) -> Inputs:
+
+def network(
+    rng: np.random.Generator, sizes: list[int], n: int, margin: float = 0.01, dtype: type = np.float64
+) -> Inputs:
     """A ReLU network with layer sizes ``sizes``, a batch x of ``n`` rows, targets y, an upstream gradient
     dyhat and a learning rate. Every pre-activation has |z| > margin and at least a third of each layer's
     units are active, so gradients are informative and finite differences stay away from the kinks."""
@@ -46,16 +55,24 @@ def network(rng: np.random.Generator, sizes: list[int], n: int, margin: float = 
             ok = ok and bool(np.all(np.abs(z) > margin)) and float(np.mean(z > 0)) >= 1 / 3
             params[f"W{l}"], params[f"b{l}"], a = W, b, np.maximum(z, 0)
         if ok:
-            return {"params": {k: v.astype(dtype) for k, v in params.items()}, "x": x.astype(dtype),
-                    "y": (a + rng.uniform(-1, 1, a.shape)).astype(dtype),
-                    "dyhat": rng.normal(size=a.shape).astype(dtype), "lr": float(rng.uniform(0.05, 0.5))}
+            return {
+                "params": {k: v.astype(dtype) for k, v in params.items()},
+                "x": x.astype(dtype),
+                "y": (a + rng.uniform(-1, 1, a.shape)).astype(dtype),
+                "dyhat": rng.normal(size=a.shape).astype(dtype),
+                "lr": float(rng.uniform(0.05, 0.5)),
+            }
     raise RuntimeError("could not draw a network away from the ReLU kinks")
 
 
 def homework_network(rng: np.random.Generator) -> Inputs:
     """The homework's own network (HW1.md): x = (0.2, 0.3), y = 1, learning rate 1."""
-    params = {"W1": np.array([[0.1, 0.2], [0.3, 0.4]]), "b1": np.array([0.1, 0.1]),
-              "W2": np.array([[0.5, 0.6]]), "b2": np.array([0.1])}
+    params = {
+        "W1": np.array([[0.1, 0.2], [0.3, 0.4]]),
+        "b1": np.array([0.1, 0.1]),
+        "W2": np.array([[0.5, 0.6]]),
+        "b2": np.array([0.1]),
+    }
     return {"params": params, "x": np.array([[0.2, 0.3]]), "y": np.array([[1.0]]), "lr": 1.0}
 
 
@@ -64,8 +81,11 @@ def nets(*specs: tuple[str, list[int], int], dtype: type = np.float64) -> tuple[
 
 
 NETS_PUBLIC = nets(("one hidden layer, N = 1", [2, 2, 1], 1), ("two hidden layers, N = 5", [3, 4, 5, 2], 5))
-NETS_HIDDEN = nets(("no hidden layer (L = 1), N = 3", [4, 3], 3), ("three hidden layers, N = 7", [5, 6, 4, 3, 2], 7),
-                   ("one hidden layer, N = 4", [2, 3, 1], 4))
+NETS_HIDDEN = nets(
+    ("no hidden layer (L = 1), N = 3", [4, 3], 3),
+    ("three hidden layers, N = 7", [5, 6, 4, 3, 2], 7),
+    ("one hidden layer, N = 4", [2, 3, 1], 4),
+)
 NETS_F32 = nets(("float32 inputs, N = 3", [3, 4, 2], 3), dtype=np.float32)
 
 
@@ -74,12 +94,15 @@ def with_zeros(shape: tuple[int, ...], dtype: type = np.float64):
         z = rng.normal(size=shape)
         z.flat[rng.choice(z.size, size=max(1, z.size // 5), replace=False)] = 0.0
         return {"z": z.astype(dtype)}
+
     return make
 
 
-RELU_CASES = (Case("z of shape (4, 5) with exact zeros", with_zeros((4, 5))),
-              Case("z of shape (7,) with exact zeros", with_zeros((7,))),
-              Case("z of shape (2, 3, 4), float32", with_zeros((2, 3, 4), np.float32)))
+RELU_CASES = (
+    Case("z of shape (4, 5) with exact zeros", with_zeros((4, 5))),
+    Case("z of shape (7,) with exact zeros", with_zeros((7,))),
+    Case("z of shape (2, 3, 4), float32", with_zeros((2, 3, 4), np.float32)),
+)
 
 
 def loss_case(shape: tuple[int, ...]):
@@ -88,40 +111,140 @@ def loss_case(shape: tuple[int, ...]):
 
 def sgd_case(rng: np.random.Generator) -> Inputs:
     net = network(rng, [3, 4, 2], 2)
-    return {"params": net["params"], "grads": {k: rng.normal(size=v.shape) for k, v in net["params"].items()},
-            "lr": net["lr"]}
+    return {
+        "params": net["params"],
+        "grads": {k: rng.normal(size=v.shape) for k, v in net["params"].items()},
+        "lr": net["lr"],
+    }
 
 
 P1_CHECKS = (
-    Check("p1.relu.values", "p1", P1, "relu", "relu matches max(z, 0), shapes kept", 2, True,
-          Compare(call("relu", "z")), RELU_CASES),
-    Check("p1.relu_grad.values", "p1", P1, "relu_grad", "relu_grad is 1 where z > 0 and 0 elsewhere (0 at z = 0)", 2,
-          True, Compare(call("relu_grad", "z")), RELU_CASES, hint="relu'(0) is 0 by the course's convention."),
-    Check("p1.forward.values", "p1", P1, "forward", "forward's yhat matches the reference", 4, True,
-          Compare(call("forward", "params", "x", returns=(("yhat", "r[0]"),))), NETS_PUBLIC + NETS_HIDDEN + NETS_F32,
-          hint="Z = A @ W.T + b, then ReLU on every layer, the output layer included."),
-    Check("p1.squared_loss.values", "p1", P1, "squared_loss", "squared_loss returns ½Σ(y − ŷ)² and ŷ − y", 2, True,
-          Compare(call("squared_loss", "yhat", "y")),
-          (Case("batch of 4, 3 outputs", loss_case((4, 3))), Case("one sample, one output", loss_case((1, 1))))),
-    Check("p1.backward.values", "p1", P1, "backward", "backward's gradients match the reference", 4, False,
-          Compare(forward_then("forward", ("params", "x"), "backward", ("dyhat", "fwd[1]"), "grads")),
-          NETS_PUBLIC + NETS_HIDDEN + NETS_F32,
-          hint="Sum the bias gradient over the batch; apply relu'(z) of the same layer."),
-    Check("p1.backward.gradcheck", "p1", P1, "backward", "backward agrees with finite differences of your forward",
-          4, True, GradCheck("forward", "backward", ("params", "x"), ("params",), dout="dyhat"),
-          NETS_PUBLIC + NETS_HIDDEN[:2]),
-    Check("p1.sgd_update.values", "p1", P1, "sgd_update", "sgd_update returns p − lr·g for every parameter", 2, True,
-          Compare(call("sgd_update", "params", "grads", "lr")), (Case("a two-layer network", sgd_case),)),
-    Check("p1.bp_step.values", "p1", P1, "bp_step", "bp_step on random networks matches the reference", 2, False,
-          Compare(call("bp_step", "params", "x", "y", kwargs=("lr",))), NETS_HIDDEN[1:] + NETS_PUBLIC[1:]),
-    Check("p1.bp_step.homework", "p1", P1, "bp_step", "bp_step on the homework's network (x = (0.2, 0.3), lr = 1)", 2,
-          False, Compare(call("bp_step", "params", "x", "y", kwargs=("lr",))),
-          (Case("the homework's network", homework_network),)),
-    Check("p1.no_mutation", "p1", P1, "*", "no p1 function modifies its inputs", 1, True, NoMutation(Program((
-        Call("a", "relu", ("x",)), Call("b", "relu_grad", ("x",)), Call("fwd", "forward", ("params", "x")),
-        Call("c", "squared_loss", ("fwd[0]", "y")), Call("d", "backward", ("dyhat", "fwd[1]")),
-        Call("e", "sgd_update", ("params", "d", "lr")), Call("f", "bp_step", ("params", "x", "y", "lr"))), ())),
-        NETS_PUBLIC[1:]),
+    Check(
+        "p1.relu.values",
+        "p1",
+        P1,
+        "relu",
+        "relu matches max(z, 0), shapes kept",
+        2,
+        True,
+        Compare(call("relu", "z")),
+        RELU_CASES,
+    ),
+    Check(
+        "p1.relu_grad.values",
+        "p1",
+        P1,
+        "relu_grad",
+        "relu_grad is 1 where z > 0 and 0 elsewhere (0 at z = 0)",
+        2,
+        True,
+        Compare(call("relu_grad", "z")),
+        RELU_CASES,
+        hint="relu'(0) is 0 by the course's convention.",
+    ),
+    Check(
+        "p1.forward.values",
+        "p1",
+        P1,
+        "forward",
+        "forward's yhat matches the reference",
+        4,
+        True,
+        Compare(call("forward", "params", "x", returns=(("yhat", "r[0]"),))),
+        NETS_PUBLIC + NETS_HIDDEN + NETS_F32,
+        hint="Z = A @ W.T + b, then ReLU on every layer, the output layer included.",
+    ),
+    Check(
+        "p1.squared_loss.values",
+        "p1",
+        P1,
+        "squared_loss",
+        "squared_loss returns ½Σ(y − ŷ)² and ŷ − y",
+        2,
+        True,
+        Compare(call("squared_loss", "yhat", "y")),
+        (Case("batch of 4, 3 outputs", loss_case((4, 3))), Case("one sample, one output", loss_case((1, 1)))),
+    ),
+    Check(
+        "p1.backward.values",
+        "p1",
+        P1,
+        "backward",
+        "backward's gradients match the reference",
+        4,
+        False,
+        Compare(forward_then("forward", ("params", "x"), "backward", ("dyhat", "fwd[1]"), "grads")),
+        NETS_PUBLIC + NETS_HIDDEN + NETS_F32,
+        hint="Sum the bias gradient over the batch; apply relu'(z) of the same layer.",
+    ),
+    Check(
+        "p1.backward.gradcheck",
+        "p1",
+        P1,
+        "backward",
+        "backward agrees with finite differences of your forward",
+        4,
+        True,
+        GradCheck("forward", "backward", ("params", "x"), ("params",), dout="dyhat"),
+        NETS_PUBLIC + NETS_HIDDEN[:2],
+    ),
+    Check(
+        "p1.sgd_update.values",
+        "p1",
+        P1,
+        "sgd_update",
+        "sgd_update returns p − lr·g for every parameter",
+        2,
+        True,
+        Compare(call("sgd_update", "params", "grads", "lr")),
+        (Case("a two-layer network", sgd_case),),
+    ),
+    Check(
+        "p1.bp_step.values",
+        "p1",
+        P1,
+        "bp_step",
+        "bp_step on random networks matches the reference",
+        2,
+        False,
+        Compare(call("bp_step", "params", "x", "y", kwargs=("lr",))),
+        NETS_HIDDEN[1:] + NETS_PUBLIC[1:],
+    ),
+    Check(
+        "p1.bp_step.homework",
+        "p1",
+        P1,
+        "bp_step",
+        "bp_step on the homework's network (x = (0.2, 0.3), lr = 1)",
+        2,
+        False,
+        Compare(call("bp_step", "params", "x", "y", kwargs=("lr",))),
+        (Case("the homework's network", homework_network),),
+    ),
+    Check(
+        "p1.no_mutation",
+        "p1",
+        P1,
+        "*",
+        "no p1 function modifies its inputs",
+        1,
+        True,
+        NoMutation(
+            Program(
+                (
+                    Call("a", "relu", ("x",)),
+                    Call("b", "relu_grad", ("x",)),
+                    Call("fwd", "forward", ("params", "x")),
+                    Call("c", "squared_loss", ("fwd[0]", "y")),
+                    Call("d", "backward", ("dyhat", "fwd[1]")),
+                    Call("e", "sgd_update", ("params", "d", "lr")),
+                    Call("f", "bp_step", ("params", "x", "y", "lr")),
+                ),
+                (),
+            )
+        ),
+        NETS_PUBLIC[1:],
+    ),
 )
 
 # -- p2: σ', σ'' and the gradient of log-softmax ------------------------------------------------------------
@@ -135,12 +258,19 @@ def fixed_x(values: list[float]):
     return lambda rng: {"x": np.array(values, dtype=np.float64)}
 
 
-X_CASES = (Case("x of shape (10,)", normal((10,))), Case("x of shape (3, 4)", normal((3, 4))),
-           Case("x of shape (2, 3), float32", normal((2, 3), dtype=np.float32)))
+X_CASES = (
+    Case("x of shape (10,)", normal((10,))),
+    Case("x of shape (3, 4)", normal((3, 4))),
+    Case("x of shape (2, 3), float32", normal((2, 3), dtype=np.float32)),
+)
 EXTREME = [-1e4, -1000.0, -745.0, -50.0, -1e-8, 0.0, 1e-8, 50.0, 745.0, 1000.0, 1e4]
-LOGIT_CASES = (Case("x of shape (4, 5)", normal((4, 5))), Case("x of shape (3,) (one sample)", normal((3,))),
-               Case("x of shape (2, 3, 4) (batch of batches)", normal((2, 3, 4))),
-               Case("C = 1", normal((3, 1))), Case("x of shape (2, 6), float32", normal((2, 6), dtype=np.float32)))
+LOGIT_CASES = (
+    Case("x of shape (4, 5)", normal((4, 5))),
+    Case("x of shape (3,) (one sample)", normal((3,))),
+    Case("x of shape (2, 3, 4) (batch of batches)", normal((2, 3, 4))),
+    Case("C = 1", normal((3, 1))),
+    Case("x of shape (2, 6), float32", normal((2, 6), dtype=np.float32)),
+)
 
 
 def logit_stability(rng: np.random.Generator) -> Inputs:
@@ -161,42 +291,145 @@ def symbols_case(c: int, i: int, j: int) -> Case:
 
 
 P2_CHECKS = (
-    Check("p2.sigmoid.values", "p2", P2, "sigmoid", "sigmoid matches 1/(1 + e^(−x))", 2, True,
-          Compare(call("sigmoid", "x")), X_CASES),
-    Check("p2.sigmoid.stable", "p2", P2, "sigmoid", "sigmoid is finite and warning-free for |x| up to 1e4", 2, True,
-          Compare(call("sigmoid", "x"), no_warnings=True), (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),),
-          hint="exp(−x) overflows for x < −709: use exp(−|x|) and choose the formula by the sign of x."),
-    Check("p2.sigmoid_grad.values", "p2", P2, "sigmoid_grad", "sigmoid_grad matches σ(1 − σ)", 2, True,
-          Compare(call("sigmoid_grad", "x")), X_CASES + (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),)),
-    Check("p2.sigmoid_grad2.values", "p2", P2, "sigmoid_grad2", "sigmoid_grad2 matches σ(1 − σ)(1 − 2σ)", 2, True,
-          Compare(call("sigmoid_grad2", "x")), X_CASES, hint="Differentiate σ(1 − σ) with the product rule."),
-    Check("p2.log_softmax.values", "p2", P2, "log_softmax", "log_softmax over the last axis matches the reference", 2,
-          True, Compare(call("log_softmax", "x")), LOGIT_CASES),
-    Check("p2.log_softmax.stable", "p2", P2, "log_softmax", "log_softmax is finite for logits up to 1e4", 1, True,
-          Compare(call("log_softmax", "x"), no_warnings=True), (Case("logits of magnitude 1e4", logit_stability),),
-          hint="Subtract the maximum over the last axis before exponentiating (log-sum-exp)."),
-    Check("p2.log_softmax_jacobian.values", "p2", P2, "log_softmax_jacobian",
-          "log_softmax_jacobian is δ_ij − softmax(x)_j, shape (..., C, C)", 2, True,
-          Compare(call("log_softmax_jacobian", "x")), LOGIT_CASES[:4]),
-    Check("p2.log_softmax_backward.values", "p2", P2, "log_softmax_backward",
-          "log_softmax_backward matches dout − softmax(x)·Σ dout", 1, False,
-          Compare(call("log_softmax_backward", "dout", "x")),
-          (Case("x of shape (4, 5)", backward_case((4, 5))), Case("x of shape (2, 3, 4)", backward_case((2, 3, 4))),
-           Case("x of shape (6,)", backward_case((6,))))),
-    Check("p2.log_softmax_backward.gradcheck", "p2", P2, "log_softmax_backward",
-          "log_softmax_backward agrees with finite differences of your log_softmax", 1, True,
-          GradCheck("log_softmax", "log_softmax_backward", ("x",), ("x",), backward_args=("$dout", "x"),
-                    out_index=None),
-          (Case("x of shape (3, 4)", backward_case((3, 4))), Case("x of shape (5,)", backward_case((5,))))),
-    Check("p2.sigmoid_grad_expr.equivalent", "p2", P2, "sigmoid_grad_expr", "sigmoid_grad_expr is σ'(x) (any form)",
-          2, False, Compare(call("sigmoid_grad_expr", "x")), (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),)),
-    Check("p2.sigmoid_grad2_expr.equivalent", "p2", P2, "sigmoid_grad2_expr",
-          "sigmoid_grad2_expr is σ''(x) (any form)", 2, False, Compare(call("sigmoid_grad2_expr", "x")),
-          (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),)),
-    Check("p2.log_softmax_grad_expr.equivalent", "p2", P2, "log_softmax_grad_expr",
-          "log_softmax_grad_expr is ∂ log_softmax_i/∂x_j (any form)", 1, False,
-          Compare(call("log_softmax_grad_expr", "xs", "i", "j")),
-          (symbols_case(3, 0, 0), symbols_case(3, 0, 2), symbols_case(4, 3, 1), symbols_case(1, 0, 0))),
+    Check(
+        "p2.sigmoid.values",
+        "p2",
+        P2,
+        "sigmoid",
+        "sigmoid matches 1/(1 + e^(−x))",
+        2,
+        True,
+        Compare(call("sigmoid", "x")),
+        X_CASES,
+    ),
+    Check(
+        "p2.sigmoid.stable",
+        "p2",
+        P2,
+        "sigmoid",
+        "sigmoid is finite and warning-free for |x| up to 1e4",
+        2,
+        True,
+        Compare(call("sigmoid", "x"), no_warnings=True),
+        (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),),
+        hint="exp(−x) overflows for x < −709: use exp(−|x|) and choose the formula by the sign of x.",
+    ),
+    Check(
+        "p2.sigmoid_grad.values",
+        "p2",
+        P2,
+        "sigmoid_grad",
+        "sigmoid_grad matches σ(1 − σ)",
+        2,
+        True,
+        Compare(call("sigmoid_grad", "x")),
+        X_CASES + (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),),
+    ),
+    Check(
+        "p2.sigmoid_grad2.values",
+        "p2",
+        P2,
+        "sigmoid_grad2",
+        "sigmoid_grad2 matches σ(1 − σ)(1 − 2σ)",
+        2,
+        True,
+        Compare(call("sigmoid_grad2", "x")),
+        X_CASES,
+        hint="Differentiate σ(1 − σ) with the product rule.",
+    ),
+    Check(
+        "p2.log_softmax.values",
+        "p2",
+        P2,
+        "log_softmax",
+        "log_softmax over the last axis matches the reference",
+        2,
+        True,
+        Compare(call("log_softmax", "x")),
+        LOGIT_CASES,
+    ),
+    Check(
+        "p2.log_softmax.stable",
+        "p2",
+        P2,
+        "log_softmax",
+        "log_softmax is finite for logits up to 1e4",
+        1,
+        True,
+        Compare(call("log_softmax", "x"), no_warnings=True),
+        (Case("logits of magnitude 1e4", logit_stability),),
+        hint="Subtract the maximum over the last axis before exponentiating (log-sum-exp).",
+    ),
+    Check(
+        "p2.log_softmax_jacobian.values",
+        "p2",
+        P2,
+        "log_softmax_jacobian",
+        "log_softmax_jacobian is δ_ij − softmax(x)_j, shape (..., C, C)",
+        2,
+        True,
+        Compare(call("log_softmax_jacobian", "x")),
+        LOGIT_CASES[:4],
+    ),
+    Check(
+        "p2.log_softmax_backward.values",
+        "p2",
+        P2,
+        "log_softmax_backward",
+        "log_softmax_backward matches dout − softmax(x)·Σ dout",
+        1,
+        False,
+        Compare(call("log_softmax_backward", "dout", "x")),
+        (
+            Case("x of shape (4, 5)", backward_case((4, 5))),
+            Case("x of shape (2, 3, 4)", backward_case((2, 3, 4))),
+            Case("x of shape (6,)", backward_case((6,))),
+        ),
+    ),
+    Check(
+        "p2.log_softmax_backward.gradcheck",
+        "p2",
+        P2,
+        "log_softmax_backward",
+        "log_softmax_backward agrees with finite differences of your log_softmax",
+        1,
+        True,
+        GradCheck("log_softmax", "log_softmax_backward", ("x",), ("x",), backward_args=("$dout", "x"), out_index=None),
+        (Case("x of shape (3, 4)", backward_case((3, 4))), Case("x of shape (5,)", backward_case((5,)))),
+    ),
+    Check(
+        "p2.sigmoid_grad_expr.equivalent",
+        "p2",
+        P2,
+        "sigmoid_grad_expr",
+        "sigmoid_grad_expr is σ'(x) (any form)",
+        2,
+        False,
+        Compare(call("sigmoid_grad_expr", "x")),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+    ),
+    Check(
+        "p2.sigmoid_grad2_expr.equivalent",
+        "p2",
+        P2,
+        "sigmoid_grad2_expr",
+        "sigmoid_grad2_expr is σ''(x) (any form)",
+        2,
+        False,
+        Compare(call("sigmoid_grad2_expr", "x")),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+    ),
+    Check(
+        "p2.log_softmax_grad_expr.equivalent",
+        "p2",
+        P2,
+        "log_softmax_grad_expr",
+        "log_softmax_grad_expr is ∂ log_softmax_i/∂x_j (any form)",
+        1,
+        False,
+        Compare(call("log_softmax_grad_expr", "xs", "i", "j")),
+        (symbols_case(3, 0, 0), symbols_case(3, 0, 2), symbols_case(4, 3, 1), symbols_case(1, 0, 0)),
+    ),
 )
 
 # -- p3: counting multiplications and additions --------------------------------------------------------------
@@ -207,106 +440,265 @@ N_CASE = (Case("symbol n", lambda rng: {"n": dict(N_SYM)}),)
 NL_CASE = (Case("symbols n and L", lambda rng: {"n": dict(N_SYM), "L": dict(L_SYM)}),)
 
 
-def count_check(id_: str, fn: str, title: str, points: float, args: tuple[str, ...], key: str | None = None,
-                hint: str = "") -> Check:
+def count_check(
+    id_: str, fn: str, title: str, points: float, args: tuple[str, ...], key: str | None = None, hint: str = ""
+) -> Check:
     returns = ((f"{fn}(...)[{key!r}]", f"r[{key!r}]"),) if key else None
     order = ("n", "L") if "L" in args else ("n",)
-    return Check(id_, "p3", P3, fn, title, points, False,
-                 Compare(call(fn, *args, returns=returns), symbolic="asymptotic", order=order),
-                 NL_CASE if "L" in args else N_CASE, hint=hint)
+    return Check(
+        id_,
+        "p3",
+        P3,
+        fn,
+        title,
+        points,
+        False,
+        Compare(call(fn, *args, returns=returns), symbolic="asymptotic", order=order),
+        NL_CASE if "L" in args else N_CASE,
+        hint=hint,
+    )
 
 
 P3_CHECKS = (
-    Check("p3.all.expressions", "p3", P3, "*", "every p3 answer is a SymPy expression in n (and L)", 1, True,
-          IsExpression(Program((
-              Call("a", "forward_layer_ops", ("n",)), Call("b", "forward_total_mul", ("n", "L")),
-              Call("c", "backward_layer_mul", ("n",)), Call("d", "backward_total_mul", ("n", "L")),
-              Call("e", "update_total_mul", ("n", "L"))),
-              (("forward_layer_ops['mul']", "a['mul']"), ("forward_layer_ops['add']", "a['add']"),
-               ("forward_total_mul", "b"), ("backward_layer_mul", "c"), ("backward_total_mul", "d"),
-               ("update_total_mul", "e")))), NL_CASE),
-    count_check("p3.forward_layer_ops.mul", "forward_layer_ops", "multiplications of one layer's z = W a + b", 2,
-                ("n",), "mul", hint="W a is n dot products of length n."),
-    count_check("p3.forward_layer_ops.add", "forward_layer_ops", "additions of one layer's z = W a + b", 2,
-                ("n",), "add", hint="A dot product of length n takes n − 1 additions, then the bias adds one."),
-    count_check("p3.forward_total_mul", "forward_total_mul", "multiplications of the whole forward pass", 2,
-                ("n", "L")),
-    count_check("p3.backward_layer_mul", "backward_layer_mul",
-                "multiplications of one hidden layer's error term and weight gradient", 3, ("n",),
-                hint="(W^{l+1})^T δ^{l+1} and δ^l (a^{l−1})^T are both n × n products."),
-    count_check("p3.backward_total_mul", "backward_total_mul", "multiplications of the whole backward pass", 3,
-                ("n", "L"), hint="Every layer has a weight gradient; all but the first propagate an error term."),
-    count_check("p3.update_total_mul", "update_total_mul", "multiplications of one SGD update of all layers", 2,
-                ("n", "L")),
+    Check(
+        "p3.all.expressions",
+        "p3",
+        P3,
+        "*",
+        "every p3 answer is a SymPy expression in n (and L)",
+        1,
+        True,
+        IsExpression(
+            Program(
+                (
+                    Call("a", "forward_layer_ops", ("n",)),
+                    Call("b", "forward_total_mul", ("n", "L")),
+                    Call("c", "backward_layer_mul", ("n",)),
+                    Call("d", "backward_total_mul", ("n", "L")),
+                    Call("e", "update_total_mul", ("n", "L")),
+                ),
+                (
+                    ("forward_layer_ops['mul']", "a['mul']"),
+                    ("forward_layer_ops['add']", "a['add']"),
+                    ("forward_total_mul", "b"),
+                    ("backward_layer_mul", "c"),
+                    ("backward_total_mul", "d"),
+                    ("update_total_mul", "e"),
+                ),
+            )
+        ),
+        NL_CASE,
+    ),
+    count_check(
+        "p3.forward_layer_ops.mul",
+        "forward_layer_ops",
+        "multiplications of one layer's z = W a + b",
+        2,
+        ("n",),
+        "mul",
+        hint="W a is n dot products of length n.",
+    ),
+    count_check(
+        "p3.forward_layer_ops.add",
+        "forward_layer_ops",
+        "additions of one layer's z = W a + b",
+        2,
+        ("n",),
+        "add",
+        hint="A dot product of length n takes n − 1 additions, then the bias adds one.",
+    ),
+    count_check(
+        "p3.forward_total_mul", "forward_total_mul", "multiplications of the whole forward pass", 2, ("n", "L")
+    ),
+    count_check(
+        "p3.backward_layer_mul",
+        "backward_layer_mul",
+        "multiplications of one hidden layer's error term and weight gradient",
+        3,
+        ("n",),
+        hint="(W^{l+1})^T δ^{l+1} and δ^l (a^{l−1})^T are both n × n products.",
+    ),
+    count_check(
+        "p3.backward_total_mul",
+        "backward_total_mul",
+        "multiplications of the whole backward pass",
+        3,
+        ("n", "L"),
+        hint="Every layer has a weight gradient; all but the first propagate an error term.",
+    ),
+    count_check(
+        "p3.update_total_mul", "update_total_mul", "multiplications of one SGD update of all layers", 2, ("n", "L")
+    ),
 )
 
 # -- p4: backprop through a convolution -----------------------------------------------------------------------
 
 
-def conv_case(N: int, C: int, H: int, W: int, F: int, KH: int, KW: int, stride: int, pad: int,
-              dtype: type = np.float64) -> Case:
+def conv_case(
+    N: int, C: int, H: int, W: int, F: int, KH: int, KW: int, stride: int, pad: int, dtype: type = np.float64
+) -> Case:
     label = f"x ({N}, {C}, {H}, {W}), w ({F}, {C}, {KH}, {KW}), stride {stride}, pad {pad}"
     if dtype is np.float32:
         label += ", float32"
 
     def make(rng: np.random.Generator) -> Inputs:
         Ho, Wo = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-        return {"x": rng.normal(size=(N, C, H, W)).astype(dtype), "w": rng.normal(size=(F, C, KH, KW)).astype(dtype),
-                "b": rng.normal(size=F).astype(dtype), "stride": stride, "pad": pad,
-                "dout": rng.normal(size=(N, F, Ho, Wo)).astype(dtype)}
+        return {
+            "x": rng.normal(size=(N, C, H, W)).astype(dtype),
+            "w": rng.normal(size=(F, C, KH, KW)).astype(dtype),
+            "b": rng.normal(size=F).astype(dtype),
+            "stride": stride,
+            "pad": pad,
+            "dout": rng.normal(size=(N, F, Ho, Wo)).astype(dtype),
+        }
+
     return Case(label, make)
 
 
 CONV_BASIC = (conv_case(2, 3, 6, 6, 4, 3, 3, 1, 0), conv_case(1, 1, 5, 5, 1, 3, 3, 1, 0))
 CONV_STRIDE_PAD = (conv_case(2, 2, 7, 7, 3, 3, 3, 2, 1), conv_case(2, 3, 6, 8, 2, 2, 3, 1, 1))
-CONV_EDGE = (conv_case(2, 3, 5, 5, 4, 1, 1, 1, 0), conv_case(1, 2, 8, 7, 2, 3, 3, 3, 0),
-             conv_case(2, 1, 4, 4, 2, 3, 3, 1, 2), conv_case(3, 2, 9, 6, 2, 4, 2, 2, 1),
-             conv_case(2, 2, 6, 6, 3, 3, 3, 2, 1, dtype=np.float32))
+CONV_EDGE = (
+    conv_case(2, 3, 5, 5, 4, 1, 1, 1, 0),
+    conv_case(1, 2, 8, 7, 2, 3, 3, 3, 0),
+    conv_case(2, 1, 4, 4, 2, 3, 3, 1, 2),
+    conv_case(3, 2, 9, 6, 2, 4, 2, 2, 1),
+    conv_case(2, 2, 6, 6, 3, 3, 3, 2, 1, dtype=np.float32),
+)
 CONV_FWD = Program((Call("r", "conv2d_forward", ("x", "w", "b"), ("stride", "pad")),), (("out", "r[0]"),))
-CONV_BWD = forward_then("conv2d_forward", ("x", "w", "b"), "conv2d_backward", ("dout", "fwd[1]"), "(dx, dw, db)",
-                        ("stride", "pad"))
+CONV_BWD = forward_then(
+    "conv2d_forward", ("x", "w", "b"), "conv2d_backward", ("dout", "fwd[1]"), "(dx, dw, db)", ("stride", "pad")
+)
 CONV_GRAD = GradCheck("conv2d_forward", "conv2d_backward", ("x", "w", "b"), ("x", "w", "b"), ("stride", "pad"))
 
 
 def error_term_case(H: int, W: int, K: int, f_prime: str) -> Case:
     def make(rng: np.random.Generator) -> Inputs:
-        return {"delta_next": rng.normal(size=(H - K + 1, W - K + 1)), "w_next": rng.normal(size=(K, K)),
-                "z": rng.normal(size=(H, W)), "f_prime": {"$callable": f_prime}}
+        return {
+            "delta_next": rng.normal(size=(H - K + 1, W - K + 1)),
+            "w_next": rng.normal(size=(K, K)),
+            "z": rng.normal(size=(H, W)),
+            "f_prime": {"$callable": f_prime},
+        }
+
     return Case(f"z ({H}, {W}), kernel {K}×{K}, f' = {f_prime}", make)
 
 
 P4_CHECKS = (
-    Check("p4.conv2d_forward.basic", "p4", P4, "conv2d_forward", "conv2d_forward matches (stride 1, no padding)", 2,
-          True, Compare(CONV_FWD), CONV_BASIC,
-          hint="Cross-correlation: out[n, f, i, j] = Σ w[f, c, u, v] x[n, c, i + u, j + v] + b[f], no kernel flip."),
-    Check("p4.conv2d_forward.stride_pad", "p4", P4, "conv2d_forward",
-          "conv2d_forward with stride, zero padding, rectangular kernels", 2, True, Compare(CONV_FWD), CONV_STRIDE_PAD,
-          hint="H' = (H + 2·pad − KH) // stride + 1; window (i, j) starts at (i·stride, j·stride) of the padded x."),
-    Check("p4.conv2d_forward.edge", "p4", P4, "conv2d_forward",
-          "conv2d_forward on edge cases (1×1 kernel, stride not dividing the size, pad ≥ kernel − 1, float32)", 1,
-          False, Compare(CONV_FWD), CONV_EDGE),
-    Check("p4.conv2d_backward.basic", "p4", P4, "conv2d_backward", "conv2d_backward matches (stride 1, no padding)",
-          2, True, Compare(CONV_BWD), CONV_BASIC),
-    Check("p4.conv2d_backward.stride_pad", "p4", P4, "conv2d_backward",
-          "conv2d_backward with stride, padding, rectangular kernels and edge cases", 3, False, Compare(CONV_BWD),
-          CONV_STRIDE_PAD + CONV_EDGE,
-          hint="Compute the gradient of the padded input, then crop the padding off: dx has x's shape."),
-    Check("p4.conv2d_backward.gradcheck", "p4", P4, "conv2d_backward",
-          "conv2d_backward agrees with finite differences of your conv2d_forward", 3, True, CONV_GRAD,
-          CONV_BASIC[:1] + CONV_STRIDE_PAD + CONV_EDGE[1:2]),
-    Check("p4.conv_error_term.values", "p4", P4, "conv_error_term",
-          "conv_error_term: f'(z) ⊙ full convolution with the kernel rotated 180°", 3, True,
-          Compare(call("conv_error_term", "delta_next", "w_next", "z", "f_prime")),
-          (error_term_case(6, 6, 3, "relu_grad"), error_term_case(5, 7, 2, "tanh_grad")),
-          hint="δ_ij = f'(z_ij) Σ_u Σ_v w[u, v]·δ^(l+1)[i − u, j − v]: the kernel is rotated by 180°."),
-    Check("p4.conv_error_term.edge", "p4", P4, "conv_error_term",
-          "conv_error_term on edge cases (1×1 kernel, kernel as large as z, non-square z)", 3, False,
-          Compare(call("conv_error_term", "delta_next", "w_next", "z", "f_prime")),
-          (error_term_case(4, 5, 1, "sigmoid_grad"), error_term_case(3, 3, 3, "identity_grad"),
-           error_term_case(7, 5, 3, "tanh_grad"))),
-    Check("p4.no_mutation", "p4", P4, "*", "no p4 function modifies its inputs", 1, True, NoMutation(Program((
-        Call("fwd", "conv2d_forward", ("x", "w", "b"), ("stride", "pad")), Call("bwd", "conv2d_backward", ("dout", "fwd[1]")),
-        ), ())), CONV_STRIDE_PAD[:1]),
+    Check(
+        "p4.conv2d_forward.basic",
+        "p4",
+        P4,
+        "conv2d_forward",
+        "conv2d_forward matches (stride 1, no padding)",
+        2,
+        True,
+        Compare(CONV_FWD),
+        CONV_BASIC,
+        hint="Cross-correlation: out[n, f, i, j] = Σ w[f, c, u, v] x[n, c, i + u, j + v] + b[f], no kernel flip.",
+    ),
+    Check(
+        "p4.conv2d_forward.stride_pad",
+        "p4",
+        P4,
+        "conv2d_forward",
+        "conv2d_forward with stride, zero padding, rectangular kernels",
+        2,
+        True,
+        Compare(CONV_FWD),
+        CONV_STRIDE_PAD,
+        hint="H' = (H + 2·pad − KH) // stride + 1; window (i, j) starts at (i·stride, j·stride) of the padded x.",
+    ),
+    Check(
+        "p4.conv2d_forward.edge",
+        "p4",
+        P4,
+        "conv2d_forward",
+        "conv2d_forward on edge cases (1×1 kernel, stride not dividing the size, pad ≥ kernel − 1, float32)",
+        1,
+        False,
+        Compare(CONV_FWD),
+        CONV_EDGE,
+    ),
+    Check(
+        "p4.conv2d_backward.basic",
+        "p4",
+        P4,
+        "conv2d_backward",
+        "conv2d_backward matches (stride 1, no padding)",
+        2,
+        True,
+        Compare(CONV_BWD),
+        CONV_BASIC,
+    ),
+    Check(
+        "p4.conv2d_backward.stride_pad",
+        "p4",
+        P4,
+        "conv2d_backward",
+        "conv2d_backward with stride, padding, rectangular kernels and edge cases",
+        3,
+        False,
+        Compare(CONV_BWD),
+        CONV_STRIDE_PAD + CONV_EDGE,
+        hint="Compute the gradient of the padded input, then crop the padding off: dx has x's shape.",
+    ),
+    Check(
+        "p4.conv2d_backward.gradcheck",
+        "p4",
+        P4,
+        "conv2d_backward",
+        "conv2d_backward agrees with finite differences of your conv2d_forward",
+        3,
+        True,
+        CONV_GRAD,
+        CONV_BASIC[:1] + CONV_STRIDE_PAD + CONV_EDGE[1:2],
+    ),
+    Check(
+        "p4.conv_error_term.values",
+        "p4",
+        P4,
+        "conv_error_term",
+        "conv_error_term: f'(z) ⊙ full convolution with the kernel rotated 180°",
+        3,
+        True,
+        Compare(call("conv_error_term", "delta_next", "w_next", "z", "f_prime")),
+        (error_term_case(6, 6, 3, "relu_grad"), error_term_case(5, 7, 2, "tanh_grad")),
+        hint="δ_ij = f'(z_ij) Σ_u Σ_v w[u, v]·δ^(l+1)[i − u, j − v]: the kernel is rotated by 180°.",
+    ),
+    Check(
+        "p4.conv_error_term.edge",
+        "p4",
+        P4,
+        "conv_error_term",
+        "conv_error_term on edge cases (1×1 kernel, kernel as large as z, non-square z)",
+        3,
+        False,
+        Compare(call("conv_error_term", "delta_next", "w_next", "z", "f_prime")),
+        (
+            error_term_case(4, 5, 1, "sigmoid_grad"),
+            error_term_case(3, 3, 3, "identity_grad"),
+            error_term_case(7, 5, 3, "tanh_grad"),
+        ),
+    ),
+    Check(
+        "p4.no_mutation",
+        "p4",
+        P4,
+        "*",
+        "no p4 function modifies its inputs",
+        1,
+        True,
+        NoMutation(
+            Program(
+                (
+                    Call("fwd", "conv2d_forward", ("x", "w", "b"), ("stride", "pad")),
+                    Call("bwd", "conv2d_backward", ("dout", "fwd[1]")),
+                ),
+                (),
+            )
+        ),
+        CONV_STRIDE_PAD[:1],
+    ),
 )
 
 # -- p5: backprop through pooling -------------------------------------------------------------------------
@@ -330,6 +722,7 @@ def pool_case(N: int, C: int, H: int, W: int, k: int, stride: int | None, kind: 
         if stride is not None:
             out["stride"] = stride
         return out
+
     return Case(label, make)
 
 
@@ -337,8 +730,11 @@ POOL_BASIC = (pool_case(2, 3, 6, 6, 2, None), pool_case(1, 1, 4, 4, 2, 2))
 POOL_ODD = (pool_case(2, 2, 7, 5, 2, None), pool_case(1, 2, 9, 9, 2, 3), pool_case(2, 1, 6, 6, 3, None))
 POOL_OVERLAP = (pool_case(2, 2, 7, 7, 3, 1), pool_case(1, 3, 8, 6, 3, 2), pool_case(2, 1, 5, 5, 2, 1))
 POOL_TIES = (pool_case(2, 2, 6, 6, 2, None, "ties"), pool_case(1, 2, 9, 7, 3, 3, "ties"))
-POOL_DISTINCT = (pool_case(2, 2, 6, 6, 2, None, "distinct"), pool_case(1, 2, 7, 7, 3, 2, "distinct"),
-                 pool_case(2, 1, 5, 7, 2, 1, "distinct"))
+POOL_DISTINCT = (
+    pool_case(2, 2, 6, 6, 2, None, "distinct"),
+    pool_case(1, 2, 7, 7, 3, 2, "distinct"),
+    pool_case(2, 1, 5, 7, 2, 1, "distinct"),
+)
 
 
 def pool_fwd(fn: str) -> Program:
@@ -354,40 +750,140 @@ def pool_grad(forward: str, backward: str) -> GradCheck:
 
 
 P5_CHECKS = (
-    Check("p5.maxpool_forward.basic", "p5", P5, "maxpool_forward", "maxpool_forward: window maxima (stride = k)", 2,
-          True, Compare(pool_fwd("maxpool_forward")), POOL_BASIC),
-    Check("p5.maxpool_forward.general", "p5", P5, "maxpool_forward",
-          "maxpool_forward with overlapping windows, stride > k and sizes the stride does not divide", 2, False,
-          Compare(pool_fwd("maxpool_forward")), POOL_ODD + POOL_OVERLAP, hint="H' = (H − k) // stride + 1."),
-    Check("p5.maxpool_backward.basic", "p5", P5, "maxpool_backward",
-          "maxpool_backward sends each window's gradient to its maximum (stride = k)", 2, True,
-          Compare(pool_bwd("maxpool_forward", "maxpool_backward")), POOL_BASIC + POOL_ODD[:1]),
-    Check("p5.maxpool_backward.ties", "p5", P5, "maxpool_backward",
-          "maxpool_backward gives a tie to the first maximum in row-major order", 2, False,
-          Compare(pool_bwd("maxpool_forward", "maxpool_backward")), POOL_TIES,
-          hint="Exactly one entry per window gets the gradient: the first maximum, as numpy.argmax picks it."),
-    Check("p5.maxpool_backward.overlap", "p5", P5, "maxpool_backward",
-          "maxpool_backward adds up the gradients of overlapping windows (stride < k) and handles stride > k", 3,
-          False, Compare(pool_bwd("maxpool_forward", "maxpool_backward")), POOL_OVERLAP + POOL_ODD[1:2],
-          hint="An input that is the maximum of two windows receives both gradients: use +=, not =."),
-    Check("p5.maxpool_backward.gradcheck", "p5", P5, "maxpool_backward",
-          "maxpool_backward agrees with finite differences of your maxpool_forward", 2, True,
-          pool_grad("maxpool_forward", "maxpool_backward"), POOL_DISTINCT),
-    Check("p5.avgpool_forward.values", "p5", P5, "avgpool_forward", "avgpool_forward: window means", 2, True,
-          Compare(pool_fwd("avgpool_forward")), POOL_BASIC + POOL_ODD[2:] + POOL_OVERLAP[:1]),
-    Check("p5.avgpool_backward.basic", "p5", P5, "avgpool_backward",
-          "avgpool_backward spreads dout/(k·k) over each window (stride = k)", 1, True,
-          Compare(pool_bwd("avgpool_forward", "avgpool_backward")), POOL_BASIC),
-    Check("p5.avgpool_backward.overlap", "p5", P5, "avgpool_backward",
-          "avgpool_backward with overlapping windows and stride > k", 2, False,
-          Compare(pool_bwd("avgpool_forward", "avgpool_backward")), POOL_OVERLAP + POOL_ODD[1:2]),
-    Check("p5.avgpool_backward.gradcheck", "p5", P5, "avgpool_backward",
-          "avgpool_backward agrees with finite differences of your avgpool_forward", 1, True,
-          pool_grad("avgpool_forward", "avgpool_backward"), POOL_BASIC[:1] + POOL_OVERLAP[:1]),
-    Check("p5.no_mutation", "p5", P5, "*", "no p5 function modifies its inputs", 1, True, NoMutation(Program((
-        Call("f1", "maxpool_forward", ("x",), ("k", "stride")), Call("b1", "maxpool_backward", ("dout", "f1[1]")),
-        Call("f2", "avgpool_forward", ("x",), ("k", "stride")), Call("b2", "avgpool_backward", ("dout", "f2[1]"))),
-        ())), POOL_OVERLAP[:1]),
+    Check(
+        "p5.maxpool_forward.basic",
+        "p5",
+        P5,
+        "maxpool_forward",
+        "maxpool_forward: window maxima (stride = k)",
+        2,
+        True,
+        Compare(pool_fwd("maxpool_forward")),
+        POOL_BASIC,
+    ),
+    Check(
+        "p5.maxpool_forward.general",
+        "p5",
+        P5,
+        "maxpool_forward",
+        "maxpool_forward with overlapping windows, stride > k and sizes the stride does not divide",
+        2,
+        False,
+        Compare(pool_fwd("maxpool_forward")),
+        POOL_ODD + POOL_OVERLAP,
+        hint="H' = (H − k) // stride + 1.",
+    ),
+    Check(
+        "p5.maxpool_backward.basic",
+        "p5",
+        P5,
+        "maxpool_backward",
+        "maxpool_backward sends each window's gradient to its maximum (stride = k)",
+        2,
+        True,
+        Compare(pool_bwd("maxpool_forward", "maxpool_backward")),
+        POOL_BASIC + POOL_ODD[:1],
+    ),
+    Check(
+        "p5.maxpool_backward.ties",
+        "p5",
+        P5,
+        "maxpool_backward",
+        "maxpool_backward gives a tie to the first maximum in row-major order",
+        2,
+        False,
+        Compare(pool_bwd("maxpool_forward", "maxpool_backward")),
+        POOL_TIES,
+        hint="Exactly one entry per window gets the gradient: the first maximum, as numpy.argmax picks it.",
+    ),
+    Check(
+        "p5.maxpool_backward.overlap",
+        "p5",
+        P5,
+        "maxpool_backward",
+        "maxpool_backward adds up the gradients of overlapping windows (stride < k) and handles stride > k",
+        3,
+        False,
+        Compare(pool_bwd("maxpool_forward", "maxpool_backward")),
+        POOL_OVERLAP + POOL_ODD[1:2],
+        hint="An input that is the maximum of two windows receives both gradients: use +=, not =.",
+    ),
+    Check(
+        "p5.maxpool_backward.gradcheck",
+        "p5",
+        P5,
+        "maxpool_backward",
+        "maxpool_backward agrees with finite differences of your maxpool_forward",
+        2,
+        True,
+        pool_grad("maxpool_forward", "maxpool_backward"),
+        POOL_DISTINCT,
+    ),
+    Check(
+        "p5.avgpool_forward.values",
+        "p5",
+        P5,
+        "avgpool_forward",
+        "avgpool_forward: window means",
+        2,
+        True,
+        Compare(pool_fwd("avgpool_forward")),
+        POOL_BASIC + POOL_ODD[2:] + POOL_OVERLAP[:1],
+    ),
+    Check(
+        "p5.avgpool_backward.basic",
+        "p5",
+        P5,
+        "avgpool_backward",
+        "avgpool_backward spreads dout/(k·k) over each window (stride = k)",
+        1,
+        True,
+        Compare(pool_bwd("avgpool_forward", "avgpool_backward")),
+        POOL_BASIC,
+    ),
+    Check(
+        "p5.avgpool_backward.overlap",
+        "p5",
+        P5,
+        "avgpool_backward",
+        "avgpool_backward with overlapping windows and stride > k",
+        2,
+        False,
+        Compare(pool_bwd("avgpool_forward", "avgpool_backward")),
+        POOL_OVERLAP + POOL_ODD[1:2],
+    ),
+    Check(
+        "p5.avgpool_backward.gradcheck",
+        "p5",
+        P5,
+        "avgpool_backward",
+        "avgpool_backward agrees with finite differences of your avgpool_forward",
+        1,
+        True,
+        pool_grad("avgpool_forward", "avgpool_backward"),
+        POOL_BASIC[:1] + POOL_OVERLAP[:1],
+    ),
+    Check(
+        "p5.no_mutation",
+        "p5",
+        P5,
+        "*",
+        "no p5 function modifies its inputs",
+        1,
+        True,
+        NoMutation(
+            Program(
+                (
+                    Call("f1", "maxpool_forward", ("x",), ("k", "stride")),
+                    Call("b1", "maxpool_backward", ("dout", "f1[1]")),
+                    Call("f2", "avgpool_forward", ("x",), ("k", "stride")),
+                    Call("b2", "avgpool_backward", ("dout", "f2[1]")),
+                ),
+                (),
+            )
+        ),
+        POOL_OVERLAP[:1],
+    ),
 )
 
 ASSIGNMENT = Assignment(

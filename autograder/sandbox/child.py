@@ -118,7 +118,7 @@ def conform(value: Any, schema: dict) -> Any:
                 return {"$error": f"returned {type(value).__name__}, expected a tuple of {len(items)}"}
             if len(value) != len(items):
                 return {"$error": f"returned a {type(value).__name__} of {len(value)} items, expected {len(items)}"}
-            return {"$tuple": [conform(v, s) for v, s in zip(value, items)]}
+            return {"$tuple": [conform(v, s) for v, s in zip(value, items, strict=False)]}
         if kind == "dict":
             if not isinstance(value, dict):
                 return {"$error": f"returned {type(value).__name__}, expected a dict"}

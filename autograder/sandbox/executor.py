@@ -104,10 +104,12 @@ def _mutated(arg_values: list, originals: list) -> list[str]:
     """Labels of the array arguments whose contents, shape or dtype changed during the call."""
     changed = []
     for (label, after), (_, before) in zip(
-        [x for v in arg_values for x in _arrays_in(*v)], [x for v in originals for x in _arrays_in(*v)]
+        [x for v in arg_values for x in _arrays_in(*v)], [x for v in originals for x in _arrays_in(*v)], strict=False
     ):
         same = (
-            type(after) is np.ndarray and after.shape == before.shape and after.dtype == before.dtype
+            type(after) is np.ndarray
+            and after.shape == before.shape
+            and after.dtype == before.dtype
             and np.array_equal(after, before, equal_nan=True)
         )
         if not same:
@@ -125,8 +127,9 @@ def describe_exception(exc: BaseException, student_files: tuple[str, ...] = ()) 
     """Type, message and the traceback lines that point into the student's own files."""
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if not student_files or any(f.filename.endswith(s) for s in student_files)]
-    where = [f"{f.filename.rsplit('/', 1)[-1]}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
-             for f in mine[-3:]]
+    where = [
+        f"{f.filename.rsplit('/', 1)[-1]}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in mine[-3:]
+    ]
     try:
         message = str(exc)
     except BaseException:  # a hostile __str__
@@ -134,8 +137,9 @@ def describe_exception(exc: BaseException, student_files: tuple[str, ...] = ()) 
     return {"type": type(exc).__name__, "message": message[:500], "where": where}
 
 
-def run_steps(program: dict, get_function: Callable[[str], Callable], student_files: tuple[str, ...] = (),
-              watch: bool = True) -> tuple[dict, list[dict]]:
+def run_steps(
+    program: dict, get_function: Callable[[str], Callable], student_files: tuple[str, ...] = (), watch: bool = True
+) -> tuple[dict, list[dict]]:
     """Execute the steps; returns the environment (inputs + results) and one report per step.
 
     ``watch``: record which array arguments each call modified (off for the trusted reference).
@@ -164,7 +168,9 @@ def run_steps(program: dict, get_function: Callable[[str], Callable], student_fi
             continue
         call_args = [resolve(a, env, inputs) for a in args]
         call_kwargs = {k: resolve(a, env, inputs) for k, a in kwargs.items()}
-        labelled = [(v, _arg_label(a, f"argument {i + 1}")) for i, (a, v) in enumerate(zip(args, call_args))]
+        labelled = [
+            (v, _arg_label(a, f"argument {i + 1}")) for i, (a, v) in enumerate(zip(args, call_args, strict=False))
+        ]
         labelled += [(call_kwargs[k], _arg_label(a, k)) for k, a in kwargs.items()]
         originals = [(copy.deepcopy(v), label) for v, label in labelled] if watch else []
         try:

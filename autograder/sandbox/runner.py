@@ -79,8 +79,13 @@ def copy_sources(files: dict[str, Path], dest: Path) -> list[str]:
 class Sandbox:
     """One student's code, evaluated in a child process that is restarted after a timeout or a crash."""
 
-    def __init__(self, files: dict[str, Path], limits: dict | None = None, startup_seconds: float = 30.0,
-                 preload: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        files: dict[str, Path],
+        limits: dict | None = None,
+        startup_seconds: float = 30.0,
+        preload: tuple[str, ...] = (),
+    ):
         self.root = Path(tempfile.mkdtemp(prefix="autograder-sub-"))
         self.folder = self.root / "submission"
         self.folder.mkdir()
@@ -101,19 +106,31 @@ class Sandbox:
     # -- process management -------------------------------------------------------------------
     def _spawn(self) -> None:
         rt = runtime_dir()
+        folder, log = str(self.folder), str(self.log_path)
         boot = (
-            "import sys; sys.path[:0] = [{rt!r}]; sys.path.append({sub!r}); "
-            "from _agchild.child import main; main({sub!r}, {log!r}, {lim!r}, {pre!r})"
-        ).format(rt=str(rt), sub=str(self.folder), log=str(self.log_path), lim=self.limits, pre=self.preload)
+            f"import sys; sys.path[:0] = [{str(rt)!r}]; sys.path.append({folder!r}); "
+            f"from _agchild.child import main; main({folder!r}, {log!r}, {self.limits!r}, {self.preload!r})"
+        )
         env = {
-            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.folder), "TMPDIR": str(self.folder),
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": str(self.folder),
+            "TMPDIR": str(self.folder),
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", "-c", boot], cwd=self.folder, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
+            [sys.executable, "-I", "-S", "-B", "-c", boot],
+            cwd=self.folder,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
         )
         self.ready = False
 
@@ -198,7 +215,7 @@ class Sandbox:
                 raise TimeoutError
             _, ready, _ = select.select([], [fd], [], left)
             if ready:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
 
     def _death(self) -> str:
         try:
@@ -207,8 +224,11 @@ class Sandbox:
             code = None
         if code is not None and code < 0:
             name = signal.Signals(-code).name
-            why = {"SIGXCPU": "the CPU-time limit", "SIGSEGV": "a segmentation fault",
-                   "SIGKILL": "a kill (memory or time limit)"}.get(name, name)
+            why = {
+                "SIGXCPU": "the CPU-time limit",
+                "SIGSEGV": "a segmentation fault",
+                "SIGKILL": "a kill (memory or time limit)",
+            }.get(name, name)
             return f"the student's code crashed the evaluator ({why})"
         return f"the student's code ended the evaluator (exit status {code})"
 

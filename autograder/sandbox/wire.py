@@ -29,8 +29,24 @@ MAX_FRAME_BYTES = 256 * 1024 * 1024
 MAX_ARRAY_ELEMENTS = 20_000_000
 ALLOWED_DTYPES = frozenset(
     np.dtype(t).str
-    for t in ("<f2", "<f4", "<f8", "<i1", "<i2", "<i4", "<i8", "<u1", "<u2", "<u4", "<u8", "|b1", "|i1", "|u1",
-              "<c8", "<c16")
+    for t in (
+        "<f2",
+        "<f4",
+        "<f8",
+        "<i1",
+        "<i2",
+        "<i4",
+        "<i8",
+        "<u1",
+        "<u2",
+        "<u4",
+        "<u8",
+        "|b1",
+        "|i1",
+        "|u1",
+        "<c8",
+        "<c16",
+    )
 )
 
 
@@ -104,7 +120,7 @@ def npy_to_array(text: Any) -> np.ndarray:
     size = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if size > MAX_ARRAY_ELEMENTS:
         raise WireError(f"array of shape {shape} is larger than the grader accepts")
-    body = raw[buf.tell():]
+    body = raw[buf.tell() :]
     if len(body) != size * dtype.itemsize:
         raise WireError(f"array of shape {shape} has {len(body)} bytes of data, expected {size * dtype.itemsize}")
     flat = np.frombuffer(body, dtype=dtype, count=size)
