@@ -18,6 +18,9 @@ MAX_SREPR_CHARS = 100_000
 MAX_NODES = 5_000
 MAX_INT_DIGITS = 30
 MAX_POWER = 1_000
+MAX_NUMBER_BITS = 4_096
+MAX_COUNT_DEGREE = 16
+LIMIT_SECONDS = 2.0
 
 #: SymPy constructors an answer may use, by the name ``srepr`` writes.
 CONSTRUCTORS = {
@@ -59,6 +62,26 @@ CONSTRUCTORS = {
         "Not",
         "Tuple",
     )
+}
+EXPR_ONLY = {
+    "Add",
+    "Mul",
+    "Pow",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "Abs",
+    "sign",
+    "Max",
+    "Min",
+    "KroneckerDelta",
+    "Heaviside",
 }
 CONSTRUCTORS["ExprCondPair"] = sp.functions.elementary.piecewise.ExprCondPair
 ATOMS = {
@@ -116,6 +139,15 @@ def _number(node: ast.AST) -> int | float | str | bool | None:
     raise AnswerError(f"unexpected {type(node).__name__} in the answer")
 
 
+def _check_size(expr) -> None:
+    """SymPy folds (b**p)**q and b**p*b**q into one power, and evaluates powers of numbers: bound the results."""
+    for e in (expr, *expr.args) if isinstance(expr, sp.Basic) else ():
+        if e.is_Pow and e.exp.is_Integer and abs(int(e.exp)) > MAX_POWER:
+            raise AnswerError("an exponent in the answer is too large")
+        if e.is_Rational and abs(e.p).bit_length() + e.q.bit_length() > MAX_NUMBER_BITS:
+            raise AnswerError("a number in the answer is too large")
+
+
 class _Builder:
     def __init__(self):
         self.nodes = 0
@@ -149,19 +181,43 @@ class _Builder:
             if len(args) != 1 or not isinstance(args[0], str) or set(kwargs) - ASSUMPTIONS:
                 raise AnswerError("a malformed Symbol in the answer")
             return sp.Symbol(args[0], **{k: bool(v) for k, v in kwargs.items()})
-        if name == "Integer":
-            return sp.Integer(int(args[0]))
-        if name == "Rational":
-            return sp.Rational(int(args[0]), int(args[1]))
+        if name in ("Integer", "Rational"):
+            if len(args) != (1 if name == "Integer" else 2) or kwargs or any(type(a) is not int for a in args):
+                raise AnswerError(f"a malformed {name}(...) in the answer")
+            return sp.Integer(args[0]) if name == "Integer" else sp.Rational(*args)
         if name == "Float":
-            return sp.Float(str(args[0]), precision=min(int(kwargs.get("precision", 53)), 200))
-        if name in CONSTRUCTORS:
-            if name == "Pow" and len(args) == 2 and args[1].is_Integer and abs(int(args[1])) > MAX_POWER:
-                raise AnswerError("an exponent in the answer is too large")
+            precision = kwargs.get("precision", 53)
+            if (
+                len(args) != 1
+                or not isinstance(args[0], (str, int, float))
+                or set(kwargs) - {"precision"}
+                or type(precision) is not int
+            ):
+                raise AnswerError("a malformed Float(...) in the answer")
             try:
-                return CONSTRUCTORS[name](*args)
-            except (TypeError, ValueError) as exc:
-                raise AnswerError(f"a malformed {name}(...) in the answer: {exc}") from None
+                return sp.Float(str(args[0]), precision=max(1, min(precision, 200)))
+            except (TypeError, ValueError):
+                raise AnswerError("a malformed Float(...) in the answer") from None
+        if name in CONSTRUCTORS:
+            if any(not isinstance(a, sp.Basic) for a in args) or kwargs:
+                raise AnswerError(f"a malformed {name}(...) in the answer")
+            if name in EXPR_ONLY and any(not isinstance(a, sp.Expr) for a in args):
+                raise AnswerError(f"{name}(...) in the answer applied to something that is not a number")
+            if name == "Pow" and len(args) == 2 and args[1].is_Integer:
+                base, e = args
+                if abs(int(e)) > MAX_POWER:
+                    raise AnswerError("an exponent in the answer is too large")
+                if (
+                    base.is_Rational
+                    and (abs(base.p).bit_length() + base.q.bit_length()) * abs(int(e)) > MAX_NUMBER_BITS
+                ):
+                    raise AnswerError("a number in the answer is too large")
+            try:
+                result = CONSTRUCTORS[name](*args)
+            except Exception as exc:  # SymPy raises TypeError, ValueError, AttributeError, ... on odd arguments
+                raise AnswerError(f"a malformed {name}(...) in the answer: {type(exc).__name__}") from None
+            _check_size(result)
+            return result
         raise AnswerError(f"the answer uses {name}(), which the grader does not accept")
 
 
@@ -175,8 +231,12 @@ def parse_srepr(text: str) -> sp.Basic:
         raise AnswerError("the answer could not be read") from None
     try:
         value = _Builder().build(tree.body)
+    except AnswerError:
+        raise
     except RecursionError:
         raise AnswerError("the answer is nested too deeply") from None
+    except Exception as exc:
+        raise AnswerError(f"the answer could not be rebuilt ({type(exc).__name__})") from None
     if not isinstance(value, sp.Basic):
         raise AnswerError("the answer is not a SymPy expression")
     return value
@@ -264,6 +324,45 @@ def asymptotic_ratio(answer: sp.Basic, exact: sp.Basic, order: list[sp.Symbol]) 
     return ratio
 
 
+def _degree_bound(expr: sp.Basic, symbols: set) -> int:
+    """An upper bound of the degree in ``symbols`` (functions count one more than their argument): cheap, no expand."""
+    if not expr.free_symbols & symbols:
+        return 0
+    if expr.is_Symbol:
+        return 1
+    if expr.is_Add:
+        return max(_degree_bound(a, symbols) for a in expr.args)
+    if expr.is_Mul:
+        return sum(_degree_bound(a, symbols) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        return abs(int(expr.exp)) * _degree_bound(expr.base, symbols)
+    return 1 + max((_degree_bound(a, symbols) for a in expr.args), default=0)
+
+
+class _OutOfTime(BaseException):
+    pass
+
+
+def _time_limited(seconds, fn, *args):
+    """fn(*args), interrupted after ``seconds`` where a timer can be used (the main thread of a process)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return fn(*args)
+
+    def on_alarm(signum, frame):
+        raise _OutOfTime()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol]) -> Verdict:
     """Right when answer/exact → 1 as n → ∞ and then L → ∞; the message shows the exact count."""
     answer = rename_to(answer, symbols)
@@ -272,10 +371,15 @@ def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[s
         names = ", ".join(s.name for s in symbols)
         return Verdict(False, f"the answer uses symbol(s) {', '.join(stray)}; it may use only {names}")
     exact_text = f"the exact count under the stub's convention is {sp.expand(exact)}"
+    degree = _degree_bound(answer, set(symbols))
+    if degree > max(MAX_COUNT_DEGREE, 2 * _degree_bound(exact, set(symbols))):
+        return Verdict(False, f"your answer grows far faster than the count (degree up to {degree}); {exact_text}")
     try:
-        ratio = asymptotic_ratio(answer, exact, symbols)
+        ratio = _time_limited(LIMIT_SECONDS, asymptotic_ratio, answer, exact, symbols)
     except Exception:  # SymPy's limit can fail on odd input
         return Verdict(False, f"the grader could not take the limit of your answer {answer}; {exact_text}")
+    except _OutOfTime:
+        return Verdict(False, f"the grader could not take the limit of your answer {answer} in time; {exact_text}")
     if ratio == 1:
         return Verdict(True, f"{answer} ~ {sp.expand(exact)} ({exact_text})")
     return Verdict(

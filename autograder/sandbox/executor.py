@@ -101,16 +101,16 @@ def _arrays_in(value: Any, label: str):
 
 
 def _mutated(arg_values: list, originals: list) -> list[str]:
-    """Labels of the array arguments whose contents, shape or dtype changed during the call."""
+    """Labels of the array arguments whose contents, shape or dtype changed, or that were replaced or removed."""
+    after = dict(x for v in arg_values for x in _arrays_in(*v))
     changed = []
-    for (label, after), (_, before) in zip(
-        [x for v in arg_values for x in _arrays_in(*v)], [x for v in originals for x in _arrays_in(*v)], strict=False
-    ):
+    for label, before in (x for v in originals for x in _arrays_in(*v)):
+        now = after.get(label)
         same = (
-            type(after) is np.ndarray
-            and after.shape == before.shape
-            and after.dtype == before.dtype
-            and np.array_equal(after, before, equal_nan=True)
+            type(now) is np.ndarray
+            and now.shape == before.shape
+            and now.dtype == before.dtype
+            and np.array_equal(now, before, equal_nan=True)
         )
         if not same:
             changed.append(label)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import struct
 from typing import Any, BinaryIO
 
@@ -88,7 +89,7 @@ def read_frame(stream: BinaryIO) -> Any:
 
 def array_to_npy(a: np.ndarray) -> dict:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.lib.format.write_array(buf, np.asarray(a, order="C"), allow_pickle=False)
     return {"$npy": base64.b64encode(buf.getvalue()).decode("ascii")}
 
 
@@ -115,9 +116,9 @@ def npy_to_array(text: Any) -> np.ndarray:
         raise WireError(f"bad .npy header ({type(exc).__name__})") from None
     if dtype.str not in ALLOWED_DTYPES:
         raise WireError(f"values of dtype {dtype} are not numbers the grader accepts")
-    if not all(isinstance(d, int) and d >= 0 for d in shape) or len(shape) > 32:
+    if len(shape) > 32 or not all(type(d) is int and d >= 0 for d in shape):
         raise WireError(f"bad .npy shape {shape!r}")
-    size = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    size = math.prod(shape)  # Python ints: no overflow
     if size > MAX_ARRAY_ELEMENTS:
         raise WireError(f"array of shape {shape} is larger than the grader accepts")
     body = raw[buf.tell() :]
