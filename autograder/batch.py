@@ -3,13 +3,17 @@ finish (atomically, one JSON file each), so an interrupted batch resumes where i
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import json
 import os
 import secrets
+import signal
 import sys
 import tempfile
 import time
 import traceback
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -83,46 +87,284 @@ def canary(assignment: Assignment, expectations: ReferenceExpectations) -> Submi
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file.
+
+    The temporary file is ``.NAME.<random>.tmp`` (never mistaken for a result), created with the usual
+    permissions (0666 less the umask) and synced before the rename, so a grader killed at any instant
+    leaves either the old file or the new one, whole.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        # errors="replace": a lone surrogate (a student's exception message can hold one) must not make
+        # the result unwritable; it becomes "?" (result_json keeps it exactly, as a JSON escape)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def result_json(result: SubmissionResult) -> str:
+    """A result as JSON text that is valid UTF-8: readable non-ASCII text (Chinese messages stay as they
+    are), unless some string holds a lone surrogate, which only an ASCII escape can carry."""
+    text = json.dumps(result.to_json(), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(result.to_json())
+    return text
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Create ``path`` holding ``text`` unless it exists, atomically: False when another writer was first.
+
+    The text is written whole into a temporary file that is then hard-linked to ``path`` (``link`` fails
+    when the name exists), so no reader ever sees a partial file and exactly one of several racing
+    writers wins.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a filesystem without hard links: O_EXCL still lets only one writer win
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _safe_name(name: str) -> str:
+    """A file name for a submission; names that had to be changed get a hash suffix so two never collide."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).lstrip(".") or "submission"
+    if safe != name:
+        safe += "-" + format(zlib.crc32(name.encode("utf-8", "surrogateescape")), "08x")
+    return safe
 
 
 def result_path(out: Path, name: str) -> Path:
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).lstrip(".") or "submission"
-    return out / "submissions" / f"{safe}.json"
+    return out / "submissions" / f"{_safe_name(name)}.json"
 
 
-def load_done(out: Path | None, name: str, assignment: str, seed: int) -> SubmissionResult | None:
-    """A finished result of an earlier run with the same assignment and seed, if there is one."""
+def claim_path(out: Path, name: str) -> Path:
+    return out / ".claims" / f"{_safe_name(name)}.lock"
+
+
+def submission_name(path: Path) -> str:
+    """The name a submission is graded and stored under (as :func:`autograder.submission.load` names it)."""
+    if path.suffix == ".zip":
+        return path.stem
+    if path.suffix == ".py" and path.is_file():
+        return path.parent.name
+    return path.name
+
+
+def _unique_names(paths: list[Path]) -> list[str]:
+    """One distinct name per submission: ``alice/`` and ``alice.zip`` both hand in "alice", and would
+    share (and overwrite) one result file; the later one is renamed "alice.zip" (then "alice.zip-2", ...)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for path in paths:
+        name = submission_name(path)
+        if _safe_name(name) in taken:
+            name, base, i = path.name, path.name, 2
+            while _safe_name(name) in taken:
+                name, i = f"{base}-{i}", i + 1
+        taken.add(_safe_name(name))
+        names.append(name)
+    return names
+
+
+def load_done(
+    out: Path | None, name: str, assignment: str, seed: int, newer_than: float | None = None
+) -> SubmissionResult | None:
+    """A finished result of an earlier run with the same assignment and seed, if there is one.
+
+    A result of an internal grader error is not finished (the rerun retries it). With ``newer_than`` (a
+    ``time.time()``), only a result written since then counts: ``--force`` regrades what existed before
+    its run, not what a concurrent grader has just written.
+    """
     if out is None:
         return None
     path = result_path(out, name)
     try:
-        data = json.loads(path.read_text())
-        if data.get("assignment") == assignment and data.get("seed") == seed and not data.get("internal"):
-            return SubmissionResult.from_json(data)
-    except (OSError, ValueError, TypeError, KeyError):
+        if newer_than is not None and path.stat().st_mtime < newer_than:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("submission") != name:
+            return None
+        if data.get("assignment") != assignment or data.get("seed") != seed:
+            return None
+        if str(data.get("error") or "").startswith("internal grader error"):
+            return None
+        return SubmissionResult.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    return None
+
+
+class Claim:
+    """An exclusive claim on one submission of an output folder, so two graders never grade it at once.
+
+    It is a ``flock`` on ``OUT/.claims/NAME.lock``, held by the process that grades the submission until
+    its result is written. The kernel drops it when that process dies, SIGKILL included: a killed grader
+    never leaves a stale claim behind. (The lock files themselves stay; removing one could let two
+    graders hold "the same" claim on two different files.)
+    """
+
+    def __init__(self, out: Path, name: str):
+        self.path = claim_path(out, name)
+        self.fd: int | None = None
+
+    def acquire(self, block: bool) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)  # closing the only descriptor of the open file drops the lock
+
+
+GRADED, DONE, CLAIMED = "graded", "done", "claimed"
+
+
+def grade_claimed(
+    path: Path,
+    name: str,
+    assignment: Assignment,
+    expectations: ReferenceExpectations,
+    out: Path | None,
+    newer_than: float | None,
+    block: bool,
+) -> tuple[str, SubmissionResult | None]:
+    """Grade one submission and write its result, under its claim when there is an output folder.
+
+    Returns (GRADED, result), (DONE, result) when it turned out to be finished already (by an earlier run,
+    or by another grader while this one waited), or (CLAIMED, None) when another grader holds it and
+    ``block`` is false. ``newer_than`` is None to keep finished results, else the start of a ``--force`` run.
+    """
+    if out is None:
+        result = grade_path(path, assignment, expectations)
+        result.submission = name
+        return GRADED, result
+    claim = Claim(out, name)
+    if not claim.acquire(block):
+        return CLAIMED, None
+    try:
+        prior = load_done(out, name, assignment.name, expectations.seed, newer_than)
+        if prior is not None:
+            return DONE, prior
+        target = result_path(out, name)
+        for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed grader
+            stale.unlink(missing_ok=True)
+        result = grade_path(path, assignment, expectations)
+        result.submission = name
+        write_atomic(target, result_json(result))
+        return GRADED, result
+    finally:
+        claim.release()
+
+
+def settle_seed(out: Path | None, assignment_name: str, seed: int | None) -> int:
+    """The grading's seed: ``--seed``, else the one recorded in ``OUT/grading.json`` by an earlier or a
+    concurrent run, else a fresh one, recorded so that every grader of ``out`` uses the same."""
+    if out is None:
+        return new_seed() if seed is None else seed
+    path = out / "grading.json"
+
+    def text(s: int) -> str:
+        return json.dumps({"assignment": assignment_name, "seed": s}) + "\n"
+
+    def recorded() -> int | None:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))["seed"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return value if type(value) is int else None
+
+    if seed is not None:  # an explicit seed wins and is recorded for the runs that follow
+        write_atomic(path, text(seed))
+        return seed
+    found = recorded()
+    if found is not None:
+        return found
+    fresh = new_seed()
+    if create_exclusive(path, text(fresh)):
+        return fresh
+    for _ in range(50):  # another grader created it first: use its seed (written whole, or nearly so)
+        found = recorded()
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    write_atomic(path, text(fresh))  # an unreadable grading.json: replace it
+    return fresh
 
 
 _worker: dict = {}
 
 
-def _init_worker(name: str, seed: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent`` dies (Linux ``PR_SET_PDEATHSIG``).
+
+    A pool worker otherwise outlives a grader killed on its own (``kill -9 PID``, the OOM killer), blocked
+    forever on a task queue that nobody writes to; its sandbox child then gets no EOF either."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(name: str, seed: int, parent: int | None = None) -> None:
+    if parent is not None:
+        die_with_parent(parent)
     assignment = assignments.get(name)
     _worker["assignment"] = assignment
     _worker["expectations"] = ReferenceExpectations(assignment, seed)
 
 
-def _grade_in_worker(path: str) -> SubmissionResult:
-    return grade_path(Path(path), _worker["assignment"], _worker["expectations"])
+def _grade_in_worker(
+    path: str, name: str, out: str | None, newer_than: float | None, block: bool
+) -> tuple[str, SubmissionResult | None]:
+    return grade_claimed(
+        Path(path),
+        name,
+        _worker["assignment"],
+        _worker["expectations"],
+        None if out is None else Path(out),
+        newer_than,
+        block,
+    )
 
 
 def grade_many(
@@ -134,62 +376,116 @@ def grade_many(
     force: bool = False,
     run_canary: bool = True,
     progress: Callable[[int, int, SubmissionResult], None] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Iterator[SubmissionResult]:
     """Grade every submission under ``paths``; yields results in the order they finish.
 
-    The seed is taken from ``--seed``, else from an earlier run into the same ``out`` (so a resumed batch
-    draws the same hidden inputs), else drawn fresh. With ``out``, finished submissions are skipped unless
-    ``force``.
+    The seed is taken from ``--seed``, else from an earlier (or concurrent) run into the same ``out`` (so a
+    resumed batch draws the same hidden inputs), else drawn fresh. With ``out``, each result is written
+    atomically as it finishes, by the process that graded it, under a claim (a lock) on the submission:
+    finished submissions are skipped unless ``force``; one another grader is grading is waited for and
+    its result used, not graded twice. ``force`` regrades whatever was finished before this run started.
+    ``log`` receives one-line notes (how many were already graded, waits on another grader).
     """
+    started = time.time()
     assignment = assignments.get(assignment_name)
-    if seed is None and out is not None:
-        try:
-            seed = json.loads((out / "grading.json").read_text())["seed"]
-        except (OSError, ValueError, KeyError):
-            seed = None
-    seed = new_seed() if seed is None else seed
-    if out is not None:
-        write_atomic(out / "grading.json", json.dumps({"assignment": assignment_name, "seed": seed}) + "\n")
+    seed = settle_seed(out, assignment_name, seed)
     expectations = ReferenceExpectations(assignment, seed)
     if run_canary:
         canary(assignment, expectations)
     todo = discover(paths, assignment)
+    names = _unique_names(todo)
     total, done = len(todo), 0
-    pending = []
-    for path in todo:
-        prior = (
-            None if force else load_done(out, path.stem if path.suffix == ".zip" else path.name, assignment_name, seed)
-        )
+    pending: list[tuple[Path, str]] = []
+    priors: list[SubmissionResult] = []
+    for path, name in zip(todo, names, strict=True):
+        prior = None if force else load_done(out, name, assignment_name, seed)
         if prior is not None:
-            done += 1
-            if progress:
-                progress(done, total, prior)
-            yield prior
+            priors.append(prior)
         else:
-            pending.append(path)
+            pending.append((path, name))
+    if log and out is not None:
+        log(
+            f"{len(priors)} of {total} already graded in {out} (seed {seed}); grading {len(pending)}"
+            if priors
+            else f"grading {total} into {out} (seed {seed})" + (", regrading every one" if force else "")
+        )
+    for prior in priors:
+        done += 1
+        if progress:
+            progress(done, total, prior)
+        yield prior
+    newer_than = started if force else None
 
     def finish(result: SubmissionResult) -> SubmissionResult:
         nonlocal done
-        if out is not None:
-            write_atomic(result_path(out, result.submission), json.dumps(result.to_json(), ensure_ascii=False))
         done += 1
         if progress:
             progress(done, total, result)
         return result
 
+    def waiting(items: list[tuple[Path, str]]) -> None:
+        if log and items:
+            names = ", ".join(n for _, n in items)
+            log(f"{len(items)} being graded by another grader of {out}; waiting for them: {names}")
+
     if jobs <= 1 or len(pending) <= 1:
-        for path in pending:
-            yield finish(grade_path(path, assignment, expectations))
+        rounds, block = pending, False
+        while rounds:
+            claimed = []
+            for path, name in rounds:
+                status, result = grade_claimed(path, name, assignment, expectations, out, newer_than, block)
+                if status == CLAIMED:
+                    claimed.append((path, name))
+                else:
+                    yield finish(result)
+            waiting(claimed)
+            rounds, block = claimed, True
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(assignment_name, seed)) as pool:
-        futures = {pool.submit(_grade_in_worker, str(p)): p for p in pending}
-        for fut in as_completed(futures):
-            try:
-                result = fut.result()
-            except Exception as exc:
-                path = futures[fut]
-                result = _failed(path.name, assignment, seed, f"internal grader error: {exc}", time.monotonic())
-            yield finish(result)
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(assignment_name, seed, os.getpid())
+    ) as pool:
+        rounds, block = pending, False
+        while rounds:
+            futures = {
+                pool.submit(_grade_in_worker, str(p), n, None if out is None else str(out), newer_than, block): (p, n)
+                for p, n in rounds
+            }
+            claimed = []
+            for fut in as_completed(futures):
+                path, name = futures[fut]
+                try:
+                    status, result = fut.result()
+                except Exception as exc:
+                    status, result = (
+                        GRADED,
+                        _failed(name, assignment, seed, f"internal grader error: {exc}", time.monotonic()),
+                    )
+                    _record_failure(out, name, result)
+                if status == CLAIMED:
+                    claimed.append((path, name))
+                else:
+                    yield finish(result)
+            waiting(claimed)
+            rounds, block = claimed, True
+
+
+def _record_failure(out: Path | None, name: str, result: SubmissionResult) -> None:
+    """Write the result of a worker that failed, unless another grader holds the submission."""
+    if out is None:
+        return
+    claim = Claim(out, name)
+    if claim.acquire(block=False):
+        try:
+            write_atomic(result_path(out, name), result_json(result))
+        finally:
+            claim.release()
+
+
+def stderr_log(message: str) -> None:
+    """A note on stderr, on a line of its own (over a progress bar, if one is drawn)."""
+    sys.stderr.write("\r" + message.ljust(72) + "\n")
+    sys.stderr.flush()
 
 
 def progress_bar(done: int, total: int, result: SubmissionResult) -> None:

@@ -71,10 +71,29 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from . import report
     from .assignments import get
-    from .batch import grade_many, progress_bar, write_atomic
+    from .batch import grade_many, progress_bar, stderr_log, write_atomic
     from .grading import InternalError
 
+    if getattr(args, "nbgrader_course", None):  # an nbgrader course's notebooks, scores into its gradebook
+        from .nbgrader_course import cli_grade
+
+        return cli_grade(args)
+    if not args.submissions:
+        print("give the submissions to grade (or --nbgrader-course DIR)", file=sys.stderr)
+        return 2
+    if getattr(args, "device", None):  # the reference's device, for this process and the batch's workers
+        from source_lib.backend import set_default_device
+
+        set_default_device(args.device)
     assignment = get(args.assignment)
+    if getattr(args, "roster", None):  # each submission graded on its student's variant (autograder/variants.py)
+        from .variants import VariantError, roster_grader
+
+        try:
+            grade_many = roster_grader(args.roster, args.secret_file)  # noqa: F811
+        except VariantError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     out = Path(args.out) if args.out else None
     many = len(args.submissions) > 1 or not __import__("autograder.submission").submission.is_single(
         Path(args.submissions[0]), assignment
@@ -90,6 +109,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 force=args.force,
                 run_canary=not args.no_canary,
                 progress=progress_bar if many else None,
+                log=stderr_log,
             )
         )
     except InternalError as exc:
@@ -124,6 +144,10 @@ def cmd_release(args: argparse.Namespace) -> int:
     from .assignments import get
     from .release import write_assignment, write_bundle
 
+    if getattr(args, "roster", None):  # one bundle per student, each with the student's own numbers
+        from .variants import cli_release
+
+        return cli_release(args)
     assignment = get(args.assignment)
     if args.in_place:
         folder = REPO / "assignments" / assignment.name
@@ -137,10 +161,27 @@ def cmd_release(args: argparse.Namespace) -> int:
     if args.out:
         out = write_bundle(assignment, Path(args.out))
         print(f"student bundle written to {out}")
-    if not (args.out or args.in_place):
-        print("nothing to do: give --out DIR and/or --in-place", file=sys.stderr)
+    if getattr(args, "nbgrader_course", None):  # the notebooks in nbgrader's source format (autograder/notebooks.py)
+        from .notebooks import write_course_source
+
+        written = write_course_source(assignment, Path(args.nbgrader_course))
+        print(f"nbgrader source notebooks written to {written[0].parent}; next: nbgrader generate_assignment NAME")
+    if not (args.out or args.in_place or getattr(args, "nbgrader_course", None)):
+        print("nothing to do: give --out DIR, --in-place and/or --nbgrader-course DIR", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_variant(args: argparse.Namespace) -> int:
+    from .variants import cli_variant
+
+    return cli_variant(args)
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from .gradescope import cli_build
+
+    return cli_build(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -163,6 +204,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(report.class_table(results, [p.key for p in assignment.problems]))
     return 0
+
+
+SECRET_HELP = "the course secret's file (default $AUTOGRADER_SECRET, else ./.autograder-secret)"
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .sandbox.isolation import doctor
+
+    text, ok = doctor(run_probe=not args.no_probe)
+    print(text)
+    return 0 if ok else 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,7 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
         "student). Runs the reference through the sandbox first as a canary. Hidden "
         "inputs come from a secret seed recorded in every result.",
     )
-    p.add_argument("submissions", nargs="+", help="submission folder(s) or zip(s), or a folder of them")
+    p.add_argument(
+        "submissions",
+        nargs="*",
+        help="submission folder(s) or zip(s), or a folder of them (with --nbgrader-course: student ids, default all)",
+    )
     p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
     p.add_argument(
         "--out",
@@ -203,6 +259,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="reproduce a grading: the seed of an earlier result")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded in --out")
     p.add_argument("--no-canary", action="store_true", help="skip grading the reference first (not advised)")
+    p.add_argument(
+        "--nbgrader-course",
+        metavar="DIR",
+        help="grade the nbgrader course's submitted/STUDENT/ASSIGNMENT notebooks (no kernel runs) and record the "
+        "scores in its gradebook; the seed is the course's (DIR/autograder.json) unless --seed",
+    )
+    p.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "auto"),
+        help="where the reference computes expected values: cpu (NumPy, default), cuda (CuPy; falls back to the "
+        "CPU with a one-line note when no GPU is usable) or auto; default $AUTOGRADER_DEVICE, else cpu",
+    )
+    p.add_argument(
+        "--roster",
+        help="roster CSV: grade each submission on its student's variant (the submission's folder or zip name "
+        "is the student id, or starts with it followed by _ - . or a space)",
+    )
+    p.add_argument("--secret-file", help=SECRET_HELP)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser(
@@ -214,15 +288,73 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", help="assignment name, e.g. hw1")
     p.add_argument("--out", help="write the student bundle into this folder")
     p.add_argument(
+        "--nbgrader-course",
+        metavar="DIR",
+        help="write one notebook per problem in nbgrader's source format into DIR/source/NAME/ (with the public data)",
+    )
+    p.add_argument(
         "--in-place", action="store_true", help="regenerate the repository's assignments/NAME and examples' stubs_only"
     )
+    p.add_argument(
+        "--roster",
+        help="roster CSV (a student_id, id, sid or email column): one bundle per student under --out, each with "
+        "the student's own numbers, drawn from the course secret (created if missing)",
+    )
+    p.add_argument("--secret-file", help=SECRET_HELP)
     p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser(
+        "variant",
+        help="print a student's own numbers and the reference's answer on them (instructors)",
+        description="A student's variant: the numbers drawn for them from the course secret and their id.",
+    )
+    p.add_argument("assignment", help="assignment name, e.g. hw1")
+    p.add_argument("--student", required=True, help="the student's id, as in the roster")
+    p.add_argument("--secret-file", help=SECRET_HELP)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_variant)
+
+    p = sub.add_parser(
+        "gradescope",
+        help="build a Gradescope autograder zip (instructors)",
+        description="setup.sh, run_autograder and this package (a wheel, with its dependencies' wheels for an "
+        "offline install): run_autograder grades /autograder/submission with the sandbox and writes "
+        "/autograder/results/results.json.",
+    )
+    p.add_argument("assignment", help="assignment name, e.g. hw1")
+    p.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    p.add_argument("--roster", help="roster CSV: grade each student on their variant (by Gradescope sid or email)")
+    p.add_argument("--secret-file", help=SECRET_HELP)
+    p.add_argument("--no-wheels", action="store_true", help="leave the dependencies out (setup.sh installs from PyPI)")
+    p.add_argument(
+        "--python-version",
+        action="append",
+        help="Python of the Gradescope image to bundle dependency wheels for (repeatable; default 3.10, as on "
+        "Ubuntu 22.04 images; 3.12 for 24.04)",
+    )
+    p.add_argument(
+        "--hidden-visibility",
+        default="after_published",
+        choices=("hidden", "after_due_date", "after_published", "visible"),
+        help="when students see the hidden checks' results (default after_published)",
+    )
+    p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
     p.add_argument("--assignment", default="hw1")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--seed", type=int)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "doctor",
+        help="list the sandbox's isolation layers in force on this machine",
+        description="Detect each isolation layer of the sandbox (resource limits, dedicated uid, network, "
+        "filesystem view, process cleanup, IPC/UTS, privileges, seccomp), say which are in force and why "
+        "the others are not, then check them in a real sandbox child.",
+    )
+    p.add_argument("--no-probe", action="store_true", help="only detect the layers; start no probe child")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 

@@ -85,6 +85,7 @@ class PreparedCase:
     steps: list[dict]
     returns: list[dict]
     expected: list[Any]
+    wire_inputs: dict[str, Any] | None = None  # the inputs as sent to the child, encoded once for a whole class
 
 
 def case_rng(seed: int, check: Check, index: int) -> np.random.Generator:
@@ -95,10 +96,16 @@ def case_rng(seed: int, check: Check, index: int) -> np.random.Generator:
 class ReferenceExpectations:
     """Expected values from the reference solutions, on inputs drawn from ``seed``."""
 
-    def __init__(self, assignment: Assignment, seed: int):
+    def __init__(self, assignment: Assignment, seed: int, device: Any = None):
+        from source_lib.backend import select_backend
+
         self.assignment, self.seed = assignment, seed
+        # device: cpu | cuda | auto (None: $AUTOGRADER_DEVICE, else cpu); the reference runs there and its
+        # results come back to the host as NumPy before judging (for NumPy the modules are used as they are)
+        self.backend = select_backend(device)
         self.modules = {
-            p.module: importlib.import_module(f"{assignment.solutions_package}.{p.module}") for p in assignment.problems
+            p.module: self.backend.wrap_module(importlib.import_module(f"{assignment.solutions_package}.{p.module}"))
+            for p in assignment.problems
         }
         self.cache: dict[str, list[PreparedCase]] = {}
 
@@ -159,14 +166,18 @@ def describe_inputs(inputs: dict) -> str:
 
 
 def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> Outcome:
+    if case.wire_inputs is None:
+        case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not k.startswith("probe:")}
     request = {
         "module": check.module,
-        "inputs": {k: wire.encode(v) for k, v in case.inputs.items() if not k.startswith("probe:")},
+        "inputs": case.wire_inputs,
         "steps": case.steps,
         "returns": case.returns,
     }
     reply = sandbox.run(request, seconds)
     if "returns" in reply:
+        if not isinstance(reply["returns"], list):
+            return Outcome(False, "the returned values could not be read: not a list of values")
         try:
             reply = dict(reply, returns=[wire.decode(r) for r in reply["returns"]])
             if not isinstance(reply.get("steps"), list) or len(reply["returns"]) != len(case.returns):

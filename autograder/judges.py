@@ -54,8 +54,85 @@ def _where(error: dict) -> str:
     return f" ({error['where'][-1]})" if error.get("where") else ""
 
 
+MALFORMED = "the evaluator's reply was malformed ({}); nothing the submission's code writes to the grader counts"
+_STATUSES = frozenset({"ok", "error", "not_implemented", "skipped", "missing"})
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def malformed_reply(reply: Any) -> str | None:
+    """Why a reply does not have the form the child sends (e.g. a frame the student's code forged), or None.
+
+    Judges read only replies that pass this, so a forged reply costs the case, never crashes the grader."""
+    if not isinstance(reply, dict):
+        return MALFORMED.format("not an object")
+    if "timeout" in reply:
+        ok = isinstance(reply["timeout"], (int, float)) and not isinstance(reply["timeout"], bool)
+        return None if ok else MALFORMED.format("a bad timeout")
+    if "died" in reply:
+        return None if isinstance(reply["died"], str) else MALFORMED.format("a bad death notice")
+    if "crash" in reply:
+        crash = reply["crash"]
+        ok = isinstance(crash, dict) and isinstance(crash.get("type"), str) and isinstance(crash.get("message"), str)
+        return None if ok else MALFORMED.format("a bad crash report")
+    if not isinstance(reply.get("steps"), list) or not isinstance(reply.get("returns"), list):
+        return MALFORMED.format("no steps or returns")
+    for step in reply["steps"]:
+        if not (
+            isinstance(step, dict)
+            and isinstance(step.get("name"), str)
+            and isinstance(step.get("fn"), str)
+            and step.get("status") in _STATUSES
+            and _strings(step.get("mutated", []))
+            and _strings(step.get("warnings", []))
+        ):
+            return MALFORMED.format("a bad step report")
+        if step["status"] in ("error", "missing"):
+            error = step.get("error")
+            if not (
+                isinstance(error, dict)
+                and isinstance(error.get("type"), str)
+                and isinstance(error.get("message"), str)
+                and _strings(error.get("where", []))
+            ):
+                return MALFORMED.format("a bad error report")
+    return None
+
+
+def malformed_returns(got: list, expected: list) -> str | None:
+    """Why the returned values do not have the structure of the expected ones (containers, keys, lengths,
+    bools, SymPy answers), or None; arrays and numbers are checked by the judges themselves."""
+
+    def why(g: Any, w: Any) -> str | None:
+        if isinstance(g, dict) and set(g) == {"$error"}:
+            return None if isinstance(g["$error"], str) else "a bad error"
+        if isinstance(w, dict) and "$srepr" in w:
+            return None if isinstance(g, dict) and isinstance(g.get("$srepr"), str) else "not a SymPy answer"
+        if isinstance(w, dict):
+            if not isinstance(g, dict) or set(g) != set(w):
+                return "a dict with other keys"
+            return next((r for k in w if (r := why(g[k], w[k]))), None)
+        if isinstance(w, tuple):
+            if not isinstance(g, tuple) or len(g) != len(w):
+                return "a tuple of another length"
+            return next((r for a, b in zip(g, w, strict=True) if (r := why(a, b))), None)
+        if isinstance(w, bool):
+            return None if isinstance(g, bool) else "not a bool"
+        return None if isinstance(g, np.ndarray) else "not an array"
+
+    if len(got) != len(expected):
+        return MALFORMED.format("the wrong number of values")
+    reason = next((r for g, w in zip(got, expected, strict=True) if (r := why(g, w))), None)
+    return MALFORMED.format(reason) if reason else None
+
+
 def step_failure(reply: dict) -> str | None:
     """The first reason the student's calls did not all run, in words; None when they all ran."""
+    bad = malformed_reply(reply)
+    if bad:
+        return bad
     if "timeout" in reply:
         return f"did not finish within {reply['timeout']:g} s (an infinite loop, or far too slow)"
     if "died" in reply:
@@ -176,7 +253,7 @@ class Compare:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply)
+        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
         if failure:
             return Outcome(False, failure)
         if self.no_warnings:
@@ -341,7 +418,7 @@ class GradCheck:
         return g[path[1]] if len(path) == 2 else g
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply)
+        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
         if failure:
             return Outcome(False, failure)
         values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"], strict=False))
@@ -431,7 +508,7 @@ class IsExpression:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply)
+        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
         if failure:
             return Outcome(False, failure)
         names = {s.name for s in _symbols(inputs)}

@@ -57,15 +57,23 @@ def solution_files(assignment: Assignment) -> dict[str, Path]:
     return {f"{p.module}.py": folder / f"{p.module}.py" for p in assignment.problems}
 
 
-def write_assignment(assignment: Assignment, folder: Path, seed: int = PUBLIC_SEED) -> list[Path]:
-    """Stubs, public checks' data and the student README of one assignment, into ``folder``."""
+def write_assignment(assignment: Assignment, folder: Path, seed: int = PUBLIC_SEED, variant=None) -> list[Path]:
+    """Stubs, public checks' data and the student README of one assignment, into ``folder``.
+
+    With a :class:`~autograder.variants.Variant` (and ``assignment`` specialized to it), the stubs show the
+    student's numbers, the public checks' inputs come from the student's public seed and the README says whose
+    copy it is.
+    """
+    seed = variant.public_seed if variant is not None else seed
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, path in solution_files(assignment).items():
-        (folder / name).write_text(make_stub(path.read_text(encoding="utf-8"), name), encoding="utf-8")
+        stub = make_stub(path.read_text(encoding="utf-8"), name)
+        (folder / name).write_text(variant.stub(name, stub) if variant else stub, encoding="utf-8")
         written.append(folder / name)
     ids = public_data.write(assignment, seed, folder)
-    (folder / "README.md").write_text(student_readme(assignment, ids), encoding="utf-8")
+    readme = student_readme(assignment, ids) + (variant.readme_note if variant else "")
+    (folder / "README.md").write_text(readme, encoding="utf-8")
     return written + [folder / "public_checks.json", folder / "public_checks.npz", folder / "README.md"]
 
 
@@ -97,11 +105,11 @@ sufficient: test the edge cases the docstrings mention yourself.
 ENGINE_EXCLUDE = ("__pycache__",)
 
 
-def write_bundle(assignment: Assignment, out: Path, seed: int = PUBLIC_SEED) -> Path:
+def write_bundle(assignment: Assignment, out: Path, seed: int = PUBLIC_SEED, variant=None) -> Path:
     """The whole student bundle: the assignment folder plus an installable grading engine without solutions
     and without any assignment declaration (so no hidden check)."""
     out.mkdir(parents=True, exist_ok=True)
-    write_assignment(assignment, out / assignment.name, seed)
+    write_assignment(assignment, out / assignment.name, seed, variant=variant)
     engine = Path(__file__).parent
     target = out / "autograder"
     if target.exists():

@@ -80,21 +80,45 @@ def class_table(results: Iterable[SubmissionResult], problems: list[str]) -> str
     return "\n".join(lines)
 
 
+def csv_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula gets a leading apostrophe."""
+    text = inert(text, limit=500)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def gradebook_csv(results: Iterable[SubmissionResult], problems: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["submission", *problems, "score", "max_score", "seed", "seconds", "error"])
     for r in results:
         cells = [r.problems.get(p, {}).get("score", "") for p in problems]
-        writer.writerow([r.submission, *cells, r.score, r.max_score, r.seed, r.seconds, r.error or ""])
+        row = [csv_text(r.submission), *cells, r.score, r.max_score, r.seed, r.seconds, csv_text(r.error or "")]
+        writer.writerow(row)
     return buf.getvalue()
 
 
+def hidden_output(check: CheckResult) -> str:
+    """What a hidden check shows a student: which of its cases failed (our own labels of them) and the hint;
+    never its inputs, expected values or the student's exception text."""
+    if check.passed:
+        return "passed"
+    failed = [c for c in check.cases if not c.passed]
+    lines = [f"failed on {len(failed)} of {len(check.cases)} cases (hidden check: inputs and values not shown)"]
+    lines += [f"  - {c.label}" for c in failed]
+    if check.hint:
+        lines.append(f"hint: {check.hint}")
+    return "\n".join(lines)
+
+
 def gradescope_json(result: SubmissionResult) -> dict:
-    """Gradescope's results.json: public checks visible at once, hidden ones after grades are published."""
+    """Gradescope's results.json: public checks visible at once with their full message; hidden ones after
+    grades are published, with :func:`hidden_output` only (the full messages stay in the grader's JSON)."""
     tests = []
     for i, c in enumerate(result.checks, 1):
-        output = "passed" if c.passed else inert(c.message) + (f"\nhint: {inert(c.hint)}" if c.hint else "")
+        if not c.public:
+            output = inert(hidden_output(c))
+        else:
+            output = "passed" if c.passed else inert(c.message) + (f"\nhint: {inert(c.hint)}" if c.hint else "")
         tests.append(
             {
                 "name": f"{c.id}: {inert(c.title)}",
@@ -104,6 +128,8 @@ def gradescope_json(result: SubmissionResult) -> dict:
                 "output": output,
                 "visibility": "visible" if c.public else "after_published",
                 "tags": [c.problem, c.function],
+                "name_format": "text",
+                "output_format": "text",
             }
         )
     summary = f"{result.assignment}: {_score(result.score)} / {_score(result.max_score)}"
@@ -113,6 +139,9 @@ def gradescope_json(result: SubmissionResult) -> dict:
         "score": result.score,
         "execution_time": result.seconds,
         "output": summary,
+        "output_format": "text",  # Gradescope shows text as text: HTML in a message stays inert
+        "test_output_format": "text",
+        "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

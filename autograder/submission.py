@@ -30,8 +30,9 @@ class Submission:
     notes: list[str] = field(default_factory=list)
 
 
-def _python_files(root: Path) -> dict[str, Path]:
-    """Every ``.py`` file under ``root`` (to MAX_DEPTH), by base name, the shallowest one winning."""
+def _python_files(root: Path, notes: list[str] | None = None) -> dict[str, Path]:
+    """Every ``.py`` file under ``root`` (to MAX_DEPTH), by base name, the shallowest one winning; symbolic
+    links are never followed (a note in ``notes`` says which ``.py`` links were left out)."""
     found: dict[str, tuple[int, Path]] = {}
     stack = [(root, 0)]
     while stack:
@@ -44,6 +45,8 @@ def _python_files(root: Path) -> dict[str, Path]:
             if entry.name.startswith(".") or entry.name in SKIP_DIRS:
                 continue
             if entry.is_symlink():
+                if notes is not None and entry.suffix == ".py":
+                    notes.append(f"{entry.name}: skipped (a symbolic link; hand in the file itself)")
                 continue
             if entry.is_dir() and depth < MAX_DEPTH:
                 stack.append((entry, depth + 1))
@@ -99,7 +102,8 @@ def load(path: Path, workdir: Path | None = None) -> Submission:
         return Submission(name, path, _python_files(dest), notes)
     if path.is_file() and path.suffix == ".py":
         return Submission(path.parent.name, path, {path.name: path})
-    return Submission(name, path, _python_files(path))
+    notes: list[str] = []
+    return Submission(name, path, _python_files(path, notes), notes)
 
 
 def is_single(path: Path, assignment: Assignment) -> bool:

@@ -256,8 +256,8 @@ class Verdict:
 
 def _value(expr: sp.Basic, point: dict) -> complex | None:
     try:
-        v = complex(expr.evalf(subs=point, n=20))
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        v = complex(expr.xreplace(point).evalf(20))  # substituting first is several times faster than subs=
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
         return None
     return v if math.isfinite(v.real) and math.isfinite(v.imag) else None
 

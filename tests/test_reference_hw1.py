@@ -1,11 +1,19 @@
 """Tests of the hw1 reference solutions against independent naive implementations.
 
-Every numeric reference function is run on two array backends (NumPy and array_api_strict, the
-latter standing in for "any array-API library", e.g. CuPy) and compared with explicit-loop
-implementations written here, plus finite-difference checks of every backward pass.
+Every numeric reference function is run on every array backend at hand and compared with explicit-loop
+implementations written here, plus finite-difference checks of every backward pass. The backends:
+- ``numpy``;
+- ``array_api_strict`` on its CPU device, the standard and nothing more (no NumPy-only function, method or
+  indexing gets through), and on its second, fake device ``device1``: arrays of two devices cannot be
+  combined there, so a function that makes an array on the default device instead of its input's fails;
+- ``torch``: PyTorch CPU tensors, when torch is installed (skipped otherwise);
+- ``cupy``: CuPy arrays on a GPU, when CuPy is usable (``source_lib.backend.cupy_status``; skipped with the
+  reason otherwise).
+Every array a function returns (caches included) must be on the device of its inputs.
 """
 
 import doctest
+import importlib.util
 import itertools
 import math
 import warnings
@@ -16,20 +24,39 @@ import numpy as np
 import pytest
 import sympy as sp
 from array_api_compat import array_namespace
+from array_api_compat import device as device_of
 
 from solutions.hw1 import p1_bp_relu as p1
 from solutions.hw1 import p2_derivatives as p2
 from solutions.hw1 import p3_flops as p3
 from solutions.hw1 import p4_conv_backprop as p4
 from solutions.hw1 import p5_pool_backprop as p5
+from source_lib.backend import cupy_status, to_host
 
 # --------------------------------------------------------------------------------------------------
 # backends
 
 
 class Backend:
+    """One backend of the parametrized tests: moves NumPy test data onto it and checks where results are."""
+
     def __init__(self, name):
         self.name = name
+        if name == "numpy":
+            self.device, self._from_numpy = "cpu", lambda a: np.array(a, copy=True)
+        elif name.startswith("array_api_strict"):
+            self.device = xps.Device("device1") if name.endswith("device1") else xps.Device("CPU_DEVICE")
+            self._from_numpy = lambda a: xps.asarray(np.array(a, copy=True), device=self.device)
+        elif name == "torch":
+            import torch
+
+            self.device, self._from_numpy = torch.device("cpu"), lambda a: torch.from_numpy(np.array(a, copy=True))
+        elif name == "cupy":
+            import cupy
+
+            self.device, self._from_numpy = cupy.cuda.Device(), cupy.asarray
+        else:
+            raise ValueError(name)
 
     def __repr__(self):
         return self.name
@@ -37,35 +64,73 @@ class Backend:
     def to(self, obj):
         """NumPy arrays (also inside dicts/lists/tuples) -> this backend's arrays (copies)."""
         if isinstance(obj, np.ndarray):
-            return np.array(obj, copy=True) if self.name == "numpy" else xps.asarray(np.array(obj, copy=True))
+            return self._from_numpy(obj)
         if isinstance(obj, dict):
             return {k: self.to(v) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return type(obj)(self.to(v) for v in obj)
         return obj
 
+    def assert_on_device(self, obj, where="result"):
+        """Every array in obj (also inside dicts/lists/tuples) is this backend's and on its device."""
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                self.assert_on_device(v, f"{where}[{k!r}]")
+        elif isinstance(obj, (list, tuple)):
+            for i, v in enumerate(obj):
+                self.assert_on_device(v, f"{where}[{i}]")
+        elif hasattr(obj, "shape") and hasattr(obj, "dtype"):
+            if self.name != "numpy":
+                assert not isinstance(obj, np.ndarray), f"{where} is a NumPy array, not a {self.name} array"
+            assert device_of(obj) == self.device, f"{where} is on {device_of(obj)}, not on {self.device}"
+
+    def host(self, obj):
+        """Backend results -> NumPy, after checking that they are on this backend's device."""
+        self.assert_on_device(obj)
+        return to_host(obj)
+
 
 def to_np(obj):
     """Backend arrays (also inside dicts/lists/tuples) -> NumPy arrays."""
-    if isinstance(obj, dict):
-        return {k: to_np(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_np(v) for v in obj)
-    if isinstance(obj, (bool, int, float, str)) or obj is None:
-        return obj
-    return np.asarray(obj)
+    return to_host(obj)
 
 
-@pytest.fixture(params=["numpy", "array_api_strict"])
+def _torch_missing():
+    return importlib.util.find_spec("torch") is None  # no import here: torch loads only if its tests run
+
+
+def _no_second_strict_device():
+    try:
+        xps.Device("device1")
+    except (ValueError, TypeError):  # array_api_strict before 2.1 has only the CPU device
+        return True
+    return False
+
+
+BACKENDS = [
+    "numpy",
+    "array_api_strict",
+    pytest.param(
+        "array_api_strict:device1",
+        marks=pytest.mark.skipif(_no_second_strict_device(), reason="this array_api_strict has no device1"),
+    ),
+    pytest.param("torch", marks=pytest.mark.skipif(_torch_missing(), reason="torch is not installed")),
+    pytest.param("cupy", marks=pytest.mark.skipif(not cupy_status()[0], reason=f"CuPy not usable: {cupy_status()[1]}")),
+]
+
+
+@pytest.fixture(params=BACKENDS)
 def bk(request):
     return Backend(request.param)
 
 
 def call(bk, fn, *args, **kwargs):
-    """Calls fn on backend copies of the NumPy args; asserts no argument was modified; returns NumPy."""
+    """Calls fn on backend copies of the NumPy args; asserts no argument was modified and that every array of
+    the result is on the inputs' device; returns the result as NumPy (a tuple is returned as it is)."""
     before = [to_np(bk.to(a)) for a in args]
     bargs = [bk.to(a) for a in args]
     result = fn(*bargs, **kwargs)
+    bk.assert_on_device(result, f"{fn.__name__}(...)")
     for a, b, orig in zip(bargs, before, args, strict=True):
         _assert_same(to_np(a), b)
         _assert_same(to_np(a), orig)
@@ -175,7 +240,7 @@ def test_backward_matches_finite_differences(bk, sizes, N):
     params = random_params(rng, sizes, x=x)
     yhat, cache = p1.forward(bk.to(params), bk.to(x))
     loss, dyhat = p1.squared_loss(yhat, bk.to(y))
-    grads = to_np(p1.backward(dyhat, cache))
+    grads = bk.host(p1.backward(dyhat, cache))
     assert grads.keys() == params.keys()
 
     def loss_of(key):
@@ -196,7 +261,7 @@ def test_backward_relu_grad_zero_at_zero(bk):
     params = {"W1": np.array([[1.0, -1.0]]), "b1": np.array([0.0])}
     x = np.array([[2.0, 2.0]])
     yhat, cache = p1.forward(bk.to(params), bk.to(x))
-    grads = to_np(p1.backward(bk.to(np.array([[5.0]])), cache))
+    grads = bk.host(p1.backward(bk.to(np.array([[5.0]])), cache))
     np.testing.assert_array_equal(grads["W1"], [[0.0, 0.0]])
     np.testing.assert_array_equal(grads["b1"], [0.0])
 
@@ -207,6 +272,7 @@ def test_sgd_update_returns_new_dict(bk):
     bparams = bk.to(params)
     new = p1.sgd_update(bparams, bk.to(grads), 0.5)
     assert new is not bparams
+    bk.assert_on_device(new)
     np.testing.assert_allclose(to_np(new["W1"]), [[0.95, 2.1]])
     np.testing.assert_allclose(to_np(new["b1"]), [0.0])
     _assert_same(to_np(bparams), params)
@@ -430,9 +496,7 @@ def test_sigmoid_symbolic():
     # numerically as well, in both tails
     for v in [-20, -1.5, 0, 0.3, 4, 25]:
         assert float(p2.sigmoid_grad_expr(x).subs(x, v)) == pytest.approx(float(sp.diff(sig, x).subs(x, v)))
-        assert float(p2.sigmoid_grad2_expr(x).subs(x, v)) == pytest.approx(
-            float(sp.diff(sig, x, 2).subs(x, v))
-        )
+        assert float(p2.sigmoid_grad2_expr(x).subs(x, v)) == pytest.approx(float(sp.diff(sig, x, 2).subs(x, v)))
 
 
 @pytest.mark.parametrize("C", [1, 2, 3])
@@ -540,9 +604,10 @@ def test_conv_forward_matches_naive(bk, case):
 def test_conv_backward_matches_naive(bk, case):
     x, w, b, stride, pad = _conv_data(case)
     out, cache = p4.conv2d_forward(bk.to(x), bk.to(w), bk.to(b), stride=stride, pad=pad)
-    dout = rng_for("dout", case).normal(size=to_np(out).shape)
+    bk.assert_on_device(cache)
+    dout = rng_for("dout", case).normal(size=bk.host(out).shape)
     bdout = bk.to(dout)
-    dx, dw, db = to_np(p4.conv2d_backward(bdout, cache))
+    dx, dw, db = bk.host(p4.conv2d_backward(bdout, cache))
     _assert_same(to_np(bdout), dout)
     edx, edw, edb = naive_conv_backward(dout, x, w, stride, pad)
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
@@ -585,11 +650,13 @@ def test_conv_float32(bk):
         stride=stride,
         pad=pad,
     )
-    np.testing.assert_allclose(to_np(out32), to_np(out64), rtol=1e-4, atol=1e-4)
-    dout = np.ones(to_np(out32).shape, dtype=np.float32)
-    grads32 = to_np(p4.conv2d_backward(bk.to(dout), cache))
+    assert bk.host(out32).dtype == np.float32
+    np.testing.assert_allclose(bk.host(out32), to_np(out64), rtol=1e-4, atol=1e-4)
+    dout = np.ones(bk.host(out32).shape, dtype=np.float32)
+    grads32 = bk.host(p4.conv2d_backward(bk.to(dout), cache))
     grads64 = naive_conv_backward(dout.astype(np.float64), x, w, stride, pad)
     for g32, g64 in zip(grads32, grads64, strict=True):
+        assert g32.dtype == np.float32
         np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4)
 
 
@@ -653,9 +720,7 @@ def test_conv_error_term_float32(bk):
     rng = rng_for("err32")
     z, w, dn = rng.normal(size=(5, 4)), rng.normal(size=(2, 2)), rng.normal(size=(4, 3))
     d64 = call(bk, p4.conv_error_term, dn, w, z, tanh_prime)
-    d32 = call(
-        bk, p4.conv_error_term, dn.astype(np.float32), w.astype(np.float32), z.astype(np.float32), tanh_prime
-    )
+    d32 = call(bk, p4.conv_error_term, dn.astype(np.float32), w.astype(np.float32), z.astype(np.float32), tanh_prime)
     np.testing.assert_allclose(d32, d64, rtol=1e-4, atol=1e-5)
 
 
@@ -693,9 +758,7 @@ def naive_avgpool(x, k, stride):
     Ho, Wo = (H - k) // stride + 1, (W - k) // stride + 1
     out = np.zeros((N, C, Ho, Wo))
     for n, c, i, j in itertools.product(range(N), range(C), range(Ho), range(Wo)):
-        out[n, c, i, j] = sum(x[n, c, stride * i + p, stride * j + q] for p in range(k) for q in range(k)) / (
-            k * k
-        )
+        out[n, c, i, j] = sum(x[n, c, stride * i + p, stride * j + q] for p in range(k) for q in range(k)) / (k * k)
     return out
 
 
@@ -738,7 +801,7 @@ def test_maxpool_matches_naive(bk, case, ties):
     np.testing.assert_array_equal(to_np(out), expected)
     dout = rng_for("pdout", case).normal(size=expected.shape)
     bdout = bk.to(dout)
-    dx = to_np(p5.maxpool_backward(bdout, cache))
+    dx = bk.host(p5.maxpool_backward(bdout, cache))
     _assert_same(to_np(bdout), dout)
     assert dx.shape == x.shape
     np.testing.assert_allclose(dx, naive_maxpool_backward(dout, x, k, s), rtol=1e-14, atol=1e-14)
@@ -758,19 +821,19 @@ def test_maxpool_tie_goes_to_first_max(bk):
         ]
     )
     out, cache = p5.maxpool_forward(bk.to(x), k=2)
-    dx = to_np(p5.maxpool_backward(bk.to(np.ones((1, 1, 2, 3))), cache))
+    dx = bk.host(p5.maxpool_backward(bk.to(np.ones((1, 1, 2, 3))), cache))
     expected = np.zeros_like(x)
     for h, w_ in [(0, 0), (0, 3), (0, 4), (2, 1), (2, 2), (2, 4)]:
         expected[0, 0, h, w_] = 1.0
     np.testing.assert_array_equal(dx, expected)
     # a constant input: every window's gradient goes to its top-left corner; overlaps add up
     _, cache = p5.maxpool_forward(bk.to(np.zeros((1, 1, 3, 3))), k=2, stride=1)
-    dx = to_np(p5.maxpool_backward(bk.to(np.ones((1, 1, 2, 2))), cache))
+    dx = bk.host(p5.maxpool_backward(bk.to(np.ones((1, 1, 2, 2))), cache))
     np.testing.assert_array_equal(dx[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
     # the argmax rule on a flattened window is the tie rule
     win = np.array([[0.0, 4.0], [4.0, 1.0]])
     _, cache = p5.maxpool_forward(bk.to(win[None, None]), k=2)
-    dx = to_np(p5.maxpool_backward(bk.to(np.ones((1, 1, 1, 1))), cache))
+    dx = bk.host(p5.maxpool_backward(bk.to(np.ones((1, 1, 1, 1))), cache))
     assert np.argmax(dx[0, 0].ravel()) == np.argmax(win.ravel()) == 1
 
 
@@ -783,7 +846,7 @@ def test_avgpool_matches_naive(bk, case):
     np.testing.assert_allclose(to_np(out), expected, rtol=1e-13, atol=1e-14)
     dout = rng_for("adout", case).normal(size=expected.shape)
     bdout = bk.to(dout)
-    dx = to_np(p5.avgpool_backward(bdout, cache))
+    dx = bk.host(p5.avgpool_backward(bdout, cache))
     _assert_same(to_np(bdout), dout)
     np.testing.assert_allclose(dx, naive_avgpool_backward(dout, x.shape, k, s), rtol=1e-13, atol=1e-14)
 
@@ -806,10 +869,11 @@ def test_pool_float32(bk):
     for fwd, bwd in [(p5.maxpool_forward, p5.maxpool_backward), (p5.avgpool_forward, p5.avgpool_backward)]:
         out32, cache = call(bk, fwd, x32, k=k, stride=stride)
         out64, _ = fwd(x, k=k, stride=stride)
+        assert to_np(out32).dtype == np.float32
         np.testing.assert_allclose(to_np(out32), out64, rtol=1e-5, atol=1e-6)
         dout = np.ones(out64.shape, dtype=np.float32)
-        dx = to_np(bwd(bk.to(dout), cache))
-        assert dx.shape == x.shape
+        dx = bk.host(bwd(bk.to(dout), cache))
+        assert dx.shape == x.shape and dx.dtype == np.float32
         np.testing.assert_allclose(dx, bwd(dout.astype(np.float64), fwd(x, k=k, stride=stride)[1]), atol=1e-6)
 
 

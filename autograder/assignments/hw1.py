@@ -13,6 +13,7 @@ import numpy as np
 
 from ..checks import Assignment, Call, Case, Check, Inputs, Problem, Program
 from ..judges import Compare, GradCheck, IsExpression, NoMutation
+from ..variants import VariantSpec
 
 P1, P2, P3, P4, P5 = "p1_bp_relu", "p2_derivatives", "p3_flops", "p4_conv_backprop", "p5_pool_backprop"
 
@@ -65,15 +66,81 @@ def network(
     raise RuntimeError("could not draw a network away from the ReLU kinks")
 
 
+#: The homework's own network (HW1.md), the numbers of the default release; a per-student variant
+#: (:mod:`autograder.variants`) replaces them with the student's own, drawn by :func:`draw_homework`.
+HOMEWORK = {
+    "W1": [[0.1, 0.2], [0.3, 0.4]],
+    "b1": [0.1, 0.1],
+    "W2": [[0.5, 0.6]],
+    "b2": [0.1],
+    "x": [[0.2, 0.3]],
+    "y": [[1.0]],
+}
+
+
+def homework_inputs(numbers: dict) -> Inputs:
+    """The inputs of ``bp_step`` on a homework network given as numbers (learning rate 1, as the homework says)."""
+    params = {k: np.array(numbers[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2")}
+    x, y = np.array(numbers["x"], dtype=np.float64), np.array(numbers["y"], dtype=np.float64)
+    return {"params": params, "x": x, "y": y, "lr": 1.0}
+
+
 def homework_network(rng: np.random.Generator) -> Inputs:
     """The homework's own network (HW1.md): x = (0.2, 0.3), y = 1, learning rate 1."""
-    params = {
-        "W1": np.array([[0.1, 0.2], [0.3, 0.4]]),
-        "b1": np.array([0.1, 0.1]),
-        "W2": np.array([[0.5, 0.6]]),
-        "b2": np.array([0.1]),
-    }
-    return {"params": params, "x": np.array([[0.2, 0.3]]), "y": np.array([[1.0]]), "lr": 1.0}
+    return homework_inputs(HOMEWORK)
+
+
+def draw_homework(rng: np.random.Generator, margin: float = 0.05) -> dict:
+    """A student's own homework network: the canonical shapes (2-2-1) with numbers in tenths, as easy to
+    work by hand as the homework's. Redrawn until no initial pre-activation is within ``margin`` of 0 (checked
+    in exact integer arithmetic) and the output unit and at least one hidden unit are active, so that the
+    BP update really changes the output."""
+    for _ in range(10_000):
+        w1 = rng.choice([k for k in range(-9, 10) if k], (2, 2))  # tenths
+        b1 = rng.integers(-5, 6, 2)
+        w2 = rng.choice([k for k in range(-9, 10) if k], (1, 2))
+        b2 = rng.integers(-5, 6, 1)
+        x = rng.integers(1, 10, (1, 2))
+        y = rng.integers(5, 21, (1, 1))
+        z1 = x @ w1.T + 10 * b1  # hundredths, exact
+        z2 = np.maximum(z1, 0) @ w2.T + 100 * b2  # thousandths, exact
+        if np.all(np.abs(z1) > 100 * margin) and np.all(z2 > 1000 * margin) and np.any(z1 > 0):
+            tenths = {"W1": w1, "b1": b1, "W2": w2, "b2": b2, "x": x, "y": y}
+            return {k: (v / 10).round(1).tolist() for k, v in tenths.items()}
+    raise RuntimeError("could not draw a homework network away from the ReLU kinks")
+
+
+def homework_stub(text: str, numbers: dict) -> str:
+    """The p1 stub with a student's own homework numbers: ``homework_network()``'s body, its docstring and the
+    module docstring. Fails when the stub no longer shows the numbers where this expects them (so a variant
+    never ships the canonical numbers by accident)."""
+    old, new = HOMEWORK, numbers["p1"]
+
+    def arr(v: list) -> str:
+        return repr(np.array(v, dtype=np.float64)).replace("\n", "\n    ")
+
+    required = [
+        (f'"{k}": np.array({old[k]!r}, dtype=', f'"{k}": np.array({new[k]!r}, dtype=') for k in old if k[0] in "Wb"
+    ]
+    required += [(f"{k} = np.array({old[k]!r}, dtype=", f"{k} = np.array({new[k]!r}, dtype=") for k in ("x", "y")]
+    (x0, x1), y = old["x"][0], old["y"][0][0]
+    (n0, n1), ny = new["x"][0], new["y"][0][0]
+    optional = [(f"{k} = {old[k]!r}", f"{k} = {new[k]!r}") for k in old if k[0] in "Wb"]
+    optional += [
+        (f"({x0}, {x1})", f"({n0}, {n1})"),
+        (f"({x0},{x1})", f"({n0},{n1})"),
+        (f"target y = {y:g},", f"target y = {ny:g},"),
+        (f"the value {y}", f"the value {ny}"),
+        (arr(old["W1"]), arr(new["W1"])),
+        ("(the package's canonical numbers)", "(your own numbers: a per-student variant)"),
+    ]
+    for a, b in required:
+        if a not in text:
+            raise ValueError(f"the p1 stub no longer holds {a!r}: update hw1.homework_stub")
+        text = text.replace(a, b)
+    for a, b in optional:
+        text = text.replace(a, b)
+    return text
 
 
 def nets(*specs: tuple[str, list[int], int], dtype: type = np.float64) -> tuple[Case, ...]:
@@ -899,3 +966,17 @@ ASSIGNMENT = Assignment(
     solutions_package="solutions.hw1",
 )
 ASSIGNMENT.validate()
+
+#: What a per-student variant changes (see :mod:`autograder.variants`): the student's own homework network,
+#: the check that grades ``bp_step`` on it, and the p1 stub that shows it. Every other check is the same for
+#: all students; the public checks' inputs differ per student through the variant's public seed.
+VARIANTS = VariantSpec(
+    draw=lambda rng: {"p1": draw_homework(rng)},
+    canonical={"p1": HOMEWORK},
+    cases={
+        "p1.bp_step.homework": lambda numbers: (
+            Case("the homework's network", lambda rng: homework_inputs(numbers["p1"])),
+        )
+    },
+    stubs={f"{P1}.py": homework_stub},
+)

@@ -51,12 +51,25 @@ def _redirect_stdio(log_path: str) -> tuple[Any, Any]:
     return proto_in, proto_out
 
 
+#: Modules the child provides; an import of anything else names them in its message.
+PROVIDED = "numpy, sympy, mpmath and the Python standard library"
+
+
 class Submission:
-    """The student's modules, imported lazily by path; an import failure is remembered per module."""
+    """The student's modules, imported lazily by path; an import failure is remembered per module.
+
+    An import that never finishes (an infinite loop, ``os._exit``, a crash at import time) kills the child, and
+    the restarted child would import the module again for every function asked of it. So each import leaves
+    a marker file beside the sources while it runs; a marker left behind by an earlier child means that
+    import never finished, and the module counts as failed to import without running it again.
+    """
 
     def __init__(self, folder: str):
         self.folder = folder
         self.modules: dict[str, Any] = {}
+
+    def _marker(self, module: str) -> str:
+        return os.path.join(self.folder, f".importing-{module}")
 
     def function(self, module: str, name: str):
         if module not in self.modules:
@@ -73,20 +86,47 @@ class Submission:
         path = os.path.join(self.folder, f"{module}.py")
         if not os.path.isfile(path):
             return FileNotFoundError(f"the submission has no file {module}.py")
+        marker = self._marker(module)
+        if os.path.lexists(marker):
+            return ImportError(
+                f"importing {module}.py never finished: the evaluator was stopped while running the module's "
+                "top-level code (an infinite loop, an exit or a crash at import time)"
+            )
+        try:
+            with open(marker, "w"):
+                pass
+        except OSError:
+            marker = None
         try:
             spec = importlib.util.spec_from_file_location(f"submission_{module}", path)
             mod = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = mod
             spec.loader.exec_module(mod)
-            return mod
+            result = mod
         except StepTimeout:
+            self.modules[module] = ImportError(f"importing {module}.py did not finish in time (its top-level code)")
             raise
         except SyntaxError as exc:
-            return ImportError(f"{module}.py does not compile: {exc.msg} (line {exc.lineno})")
+            result = ImportError(f"{module}.py does not compile: {_syntax_message(exc)} (line {exc.lineno})")
         except BaseException as exc:
             d = describe_exception(exc, (f"{module}.py",))
             where = f" at {d['where'][-1]}" if d["where"] else ""
-            return ImportError(f"importing {module}.py raised {d['type']}: {d['message']}{where}")
+            extra = f" (the grader provides {PROVIDED} only)" if isinstance(exc, ModuleNotFoundError) else ""
+            result = ImportError(f"importing {module}.py raised {d['type']}: {d['message']}{extra}{where}")
+        if marker is not None:
+            try:
+                os.unlink(marker)
+            except OSError:
+                pass
+        return result
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    """The compiler's message, in words a student acts on where the file is not UTF-8 text."""
+    msg = str(exc.msg)
+    if "utf-8" in msg.lower() or "non-utf-8" in msg.lower() or "unicode" in msg.lower():
+        return f"the file is not UTF-8 text ({msg}); save it with UTF-8 encoding"
+    return msg
 
 
 def conform(value: Any, schema: dict) -> Any:
@@ -198,4 +238,6 @@ def main(folder: str, log_path: str, limits: dict, preload: tuple[str, ...] = ()
         except BaseException as exc:
             signal.setitimer(signal.ITIMER_REAL, 0)
             reply = {"crash": describe_exception(exc)}
+        if "id" in request:  # lets the parent tell this reply from one the student's code wrote itself
+            reply["id"] = request["id"]
         wire.write_frame(proto_out, reply)

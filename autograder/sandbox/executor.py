@@ -22,6 +22,11 @@ from typing import Any
 
 import numpy as np
 
+# Bound when this module is imported, before any student code runs: a submission that replaces
+# copy.deepcopy or numpy.array_equal at import time cannot blind the mutation check that way.
+_deepcopy = copy.deepcopy
+_ndarray = np.ndarray
+
 
 class StepTimeout(BaseException):
     """Raised inside student code when the request's time is up (a BaseException, like KeyboardInterrupt)."""
@@ -84,13 +89,13 @@ def resolve(arg: Any, env: dict, inputs: set) -> Any:
     if isinstance(arg, dict) and "$ref" in arg:
         value = lookup(env, arg["$ref"])
         if arg["$ref"][0] in inputs:
-            return materialize(copy.deepcopy(value))
+            return materialize(_deepcopy(value))
         return value
     return materialize(arg)
 
 
 def _arrays_in(value: Any, label: str):
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _ndarray):
         yield label, value
     elif isinstance(value, dict):
         for k, v in value.items():
@@ -106,11 +111,11 @@ def _mutated(arg_values: list, originals: list) -> list[str]:
     changed = []
     for label, before in (x for v in originals for x in _arrays_in(*v)):
         now = after.get(label)
-        same = (
-            type(now) is np.ndarray
+        same = (  # bytes, not numpy.array_equal: the comparison must not go through patchable NumPy functions
+            type(now) is _ndarray
             and now.shape == before.shape
             and now.dtype == before.dtype
-            and np.array_equal(now, before, equal_nan=True)
+            and _ndarray.tobytes(now) == _ndarray.tobytes(before)
         )
         if not same:
             changed.append(label)
@@ -121,6 +126,14 @@ def _arg_label(arg: Any, position: str) -> str:
     if isinstance(arg, dict) and "$ref" in arg:
         return "".join([str(arg["$ref"][0])] + [f"[{k!r}]" for k in arg["$ref"][1:]])
     return position
+
+
+def _call_label(arg: Any, inputs: set) -> str:
+    """How an argument reads in a message about the call: the input's name, else what it is."""
+    if isinstance(arg, dict) and "$ref" in arg:
+        root = str(arg["$ref"][0])
+        return root if root in inputs else "..."
+    return "..." if isinstance(arg, dict) else repr(arg)
 
 
 def describe_exception(exc: BaseException, student_files: tuple[str, ...] = ()) -> dict:
@@ -172,7 +185,7 @@ def run_steps(
             (v, _arg_label(a, f"argument {i + 1}")) for i, (a, v) in enumerate(zip(args, call_args, strict=False))
         ]
         labelled += [(call_kwargs[k], _arg_label(a, k)) for k, a in kwargs.items()]
-        originals = [(copy.deepcopy(v), label) for v, label in labelled] if watch else []
+        originals = [(_deepcopy(v), label) for v, label in labelled] if watch else []
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -186,7 +199,11 @@ def run_steps(
         except StepTimeout:
             raise
         except BaseException as exc:  # student code may raise anything, SystemExit and KeyboardInterrupt too
-            report.update(status="error", error=describe_exception(exc, student_files))
+            error = describe_exception(exc, student_files)
+            if isinstance(exc, TypeError) and student_files and not error["where"]:  # the call itself failed
+                shown = [_call_label(a, inputs) for a in args] + [f"{k}={k}" for k in kwargs]
+                error["message"] += f" (the grader calls {step['fn']}({', '.join(shown)}))"
+            report.update(status="error", error=error)
             failed.add(step["name"])
             continue
         report["mutated"] = _mutated(labelled, originals) if watch else []

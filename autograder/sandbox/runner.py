@@ -1,6 +1,8 @@
 """Parent side of the sandbox: start the child, send it programs, read its replies under deadlines.
 
-Isolation in force here (issue #4 adds more layers):
+Isolation in force here (:mod:`autograder.sandbox.isolation` adds the layers this machine allows: a
+dedicated uid, a tmpfs of its own for the sandbox's folder, network, mount, PID and IPC namespaces, a
+filesystem view, no-new-privileges and a seccomp filter; ``autograder doctor`` lists them):
 - the child is ``python -I -S -B`` with a ``sys.path`` of a private runtime folder (the child package and
   symlinks to NumPy, SymPy, mpmath, array-api-compat) plus the stdlib; the grader, ``solutions/`` and
   every expected value are not importable, and site-packages (``.pth`` hooks, ``sitecustomize``) is not read;
@@ -15,6 +17,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import py_compile
 import select
 import shutil
 import signal
@@ -26,9 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import wire
+from . import isolation, wire
 
-CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py")
+CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py", "isolation.py")
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
 DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
@@ -48,6 +51,15 @@ def runtime_dir() -> Path:
     here = Path(__file__).parent
     for name in CHILD_PACKAGE_FILES:
         shutil.copyfile(here / name, pkg / name)
+        # compiled once here: the child (``-B``) reads bytecode but never writes it, and compiling these
+        # files at every start would cost it tens of milliseconds
+        source = str(pkg / name)
+        py_compile.compile(
+            source,
+            cfile=importlib.util.cache_from_source(source),
+            doraise=False,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
     for name in RUNTIME_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
@@ -57,6 +69,7 @@ def runtime_dir() -> Path:
         libs = location.parent / f"{name}.libs"  # manylinux wheels keep their shared libraries beside
         if libs.is_dir() and not (root / libs.name).exists():
             (root / libs.name).symlink_to(libs, target_is_directory=True)
+    (root / "_view").mkdir()  # where each child mounts its own filesystem view
     os.chmod(root, 0o755)
     _runtime = root
     return root
@@ -86,7 +99,9 @@ class Sandbox:
         startup_seconds: float = 30.0,
         preload: tuple[str, ...] = (),
     ):
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-sub-"))
+        isolation.require_limits()
+        self.root = Path(tempfile.mkdtemp(prefix=f"{isolation.SCRATCH_PREFIX}{os.getpid()}-"))
+        self.mounted = isolation.in_force()["disk"]["on"] and isolation.mount_scratch(str(self.root))
         self.folder = self.root / "submission"
         self.folder.mkdir()
         self.notes = copy_sources(files, self.folder)
@@ -97,6 +112,21 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.ready = False
         self.restarts = 0
+        self.uid_claim = None
+        if isolation.in_force()["uid"]["on"]:
+            self.uid_claim = isolation.claim_uid()
+            if self.uid_claim is None:
+                isolation.turn_off("uid", f"all {isolation.UID_SLOTS} dedicated uids are in use")
+            else:  # the child's own folder; the runtime and sources stay root's
+                uid = self.uid_claim[0]
+                for path in (self.root, self.folder):
+                    os.chown(path, uid, uid)
+                    os.chmod(path, 0o700)
+
+    @property
+    def uid(self) -> int | None:
+        """The dedicated uid the child runs as, or None when it runs as the grader's."""
+        return self.uid_claim[0] if self.uid_claim is not None else None
 
     def start(self) -> None:
         """Start the child now without waiting for it, so its start-up overlaps the grader's own work."""
@@ -107,8 +137,14 @@ class Sandbox:
     def _spawn(self) -> None:
         rt = runtime_dir()
         folder, log = str(self.folder), str(self.log_path)
+        uid = self.uid if isolation.in_force()["uid"]["on"] else None
+        if uid is None and self.uid_claim is not None:  # the uid layer went off: the folder is the grader's again
+            for path in (self.root, self.folder):
+                os.chown(path, os.getuid(), os.getgid())
+        prefix, spec = isolation.launch(str(rt), str(self.root), folder, self.limits, uid)
         boot = (
             f"import sys; sys.path[:0] = [{str(rt)!r}]; sys.path.append({folder!r}); "
+            f"from _agchild.isolation import confine; confine({spec!r}); "
             f"from _agchild.child import main; main({folder!r}, {log!r}, {self.limits!r}, {self.preload!r})"
         )
         env = {
@@ -123,7 +159,7 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", "-c", boot],
+            [*prefix, sys.executable, "-I", "-S", "-B", "-c", boot],
             cwd=self.folder,
             env=env,
             stdin=subprocess.PIPE,
@@ -135,14 +171,45 @@ class Sandbox:
         self.ready = False
 
     def _wait_ready(self) -> None:
-        try:
-            reply = self._read(time.monotonic() + self.startup_seconds)
-        except (TimeoutError, EOFError, wire.WireError) as exc:
-            reply = repr(exc)
+        for _ in range(len(isolation.LAYERS) + 1):
+            try:
+                reply = self._read(time.monotonic() + self.startup_seconds)
+            except (TimeoutError, EOFError, wire.WireError) as exc:
+                reply = repr(exc)
+            failed = reply.get("confine_error") if isinstance(reply, dict) else None
+            if not isinstance(failed, dict):
+                break
+            self.kill()  # a layer failed before any student code ran: go on without it, and say so
+            isolation.turn_off(str(failed.get("layer")), str(failed.get("message")))
+            self._spawn()
+        for layer in ("fs", "uid"):
+            if reply == repr(EOFError()) and isolation.in_force()[layer]["on"]:
+                reply = self._try_without(layer, reply)
         if not (isinstance(reply, dict) and reply.get("ready")):
             self.kill()
             raise RuntimeError(f"the sandbox child did not start: {reply}")
         self.ready = True
+
+    def _try_without(self, layer: str, reply: Any) -> Any:
+        """The child died before it was ready (a library its view lacks, files its uid cannot read, on a
+        machine laid out differently?): try once without that layer; if that starts, go on without it."""
+        self.kill()
+        why = {
+            "fs": "the child did not start inside the view (does the Python installation need files outside it?)",
+            "uid": "the child did not start as the dedicated uid (can that uid read the Python installation?)",
+        }[layer]
+        before = isolation.turn_off(layer, why, quiet=True)
+        self._spawn()
+        try:
+            second = self._read(time.monotonic() + self.startup_seconds)
+        except (TimeoutError, EOFError, wire.WireError) as exc:
+            second = repr(exc)
+        if isinstance(second, dict) and second.get("ready"):
+            isolation.restore(before)
+            isolation.turn_off(layer, why)
+            return second
+        isolation.restore(before)
+        return reply
 
     def kill(self) -> None:
         if self.proc is None:
@@ -162,9 +229,17 @@ class Sandbox:
             except OSError:
                 pass
         self.proc = None
+        if self.uid_claim is not None and not isolation.in_force()["pid"]["on"]:
+            # daemons that left the process group (without a PID namespace, whose end kills them)
+            isolation.kill_uid(self.uid_claim[0])
 
     def close(self) -> None:
         self.kill()
+        isolation.release_uid(self.uid_claim)
+        self.uid_claim = None
+        if self.mounted:
+            isolation.unmount_scratch(str(self.root))
+            self.mounted = False
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:

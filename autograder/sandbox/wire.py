@@ -21,6 +21,7 @@ import base64
 import io
 import json
 import math
+import re
 import struct
 from typing import Any, BinaryIO
 
@@ -51,22 +52,42 @@ ALLOWED_DTYPES = frozenset(
 )
 
 
+# Bound when this module is imported, before any student code runs in the child: a submission that replaces
+# json.dumps, json.loads or struct.pack at import time changes its own modules, not the replies.
+_dumps, _loads = json.dumps, json.loads
+_pack_length, _unpack_length = struct.Struct(">Q").pack, struct.Struct(">Q").unpack
+
+
 class WireError(ValueError):
     """A frame or value that does not follow the wire format."""
 
 
 def write_frame(stream: BinaryIO, message: Any) -> None:
-    data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
-    stream.write(struct.pack(">Q", len(data)) + data)
+    data = _dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    stream.write(_pack_length(len(data)) + data)
     stream.flush()
 
 
 def parse_frame(data: bytes) -> Any:
     """JSON of one frame's body; raises WireError on anything malformed."""
     try:
-        return json.loads(data.decode("utf-8"))
+        return _scrub(_loads(data.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WireError(f"malformed reply: {type(exc).__name__}") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """Lone surrogates (valid JSON escapes, but no text that can be printed or saved) become U+FFFD."""
+    if type(value) is str:
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+    if type(value) is list:
+        return [_scrub(v) for v in value]
+    if type(value) is dict:
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
 
 
 def _read_exact(stream: BinaryIO, n: int) -> bytes:
@@ -81,7 +102,7 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes:
 
 
 def read_frame(stream: BinaryIO) -> Any:
-    (length,) = struct.unpack(">Q", _read_exact(stream, 8))
+    (length,) = _unpack_length(_read_exact(stream, 8))
     if length > MAX_FRAME_BYTES:
         raise WireError(f"frame of {length} bytes is over the limit")
     return parse_frame(_read_exact(stream, length))
@@ -120,7 +141,9 @@ def npy_to_array(text: Any) -> np.ndarray:
         raise WireError(f"bad .npy shape {shape!r}")
     size = math.prod(shape)  # Python ints: no overflow
     if size > MAX_ARRAY_ELEMENTS:
-        raise WireError(f"array of shape {shape} is larger than the grader accepts")
+        raise WireError(f"array of shape {str(shape)[:80]} is larger than the grader accepts")
+    if max(shape, default=0) > MAX_ARRAY_ELEMENTS:  # zero-size, but with a dimension numpy cannot hold
+        raise WireError(f"bad .npy shape {str(shape)[:80]}")
     body = raw[buf.tell() :]
     if len(body) != size * dtype.itemsize:
         raise WireError(f"array of shape {shape} has {len(body)} bytes of data, expected {size * dtype.itemsize}")

@@ -177,7 +177,7 @@ def log_softmax_jacobian(x):
     s = _softmax(x, xp)
     C = x.shape[-1]
     eye = xp.eye(C, dtype=s.dtype, device=device(s))
-    return eye - s[..., None, :]
+    return eye - xp.expand_dims(s, axis=-2)  # (C, C) − (..., 1, C): row i is δ_i· − softmax(x)
     ### END SOLUTION
 
 

@@ -28,6 +28,15 @@ Notes:
 import numpy as np  # noqa: F401  (the student stubs are written in NumPy)
 
 ### BEGIN SOLUTION
+# Written against the Python array API standard: the namespace comes from the inputs and new arrays are
+# made on the inputs' device, so the same code runs on NumPy, CuPy, PyTorch or array_api_strict arrays.
+#
+# Layout ("im2col", channels first): the columns of a batch are one matrix cols of shape (C·KH·KW, N·H'·W'),
+#   cols[(c, u, v), (n, i, j)] = xpad[n, c, stride·i + u, stride·j + v],
+# so the forward pass is ONE matrix product out = W_mat @ cols with W_mat = w reshaped to (F, C·KH·KW), and
+# the backward pass is two more: dW_mat = dout_mat @ cols.T and dcols = W_mat.T @ dout_mat, where
+# dout_mat = dout arranged as (F, N·H'·W'). dcols is scattered back by a loop over the KH·KW kernel offsets
+# (the positions one offset reads are distinct, so a slice update is exact; overlaps of offsets add up).
 from array_api_compat import array_namespace, device
 
 
@@ -37,30 +46,27 @@ def _check_int(name, value, minimum):
     return int(value)
 
 
-def _windows(xpad, KH, KW, Ho, Wo, stride, xp):
-    """Stack of the strided slices of xpad for every kernel offset (u, v), row-major in (u, v).
-
-    xpad (..., Hp, Wp) -> (..., KH*KW, Ho, Wo); entry [..., u*KW + v, i, j] = xpad[..., s*i + u, s*j + v].
-    """
-    cols = []
+def _offset_slices(KH, KW, Ho, Wo, stride):
+    """(u, v, rows, columns) for every kernel offset, row-major in (u, v): rows = u, u + s, ..., u + s·(Ho − 1)."""
     for u in range(KH):
         for v in range(KW):
-            rows = slice(u, u + stride * (Ho - 1) + 1, stride)
-            cols.append(xpad[..., rows, v : v + stride * (Wo - 1) + 1 : stride])
-    return xp.stack(cols, axis=-3)
+            yield u, v, slice(u, u + stride * (Ho - 1) + 1, stride), slice(v, v + stride * (Wo - 1) + 1, stride)
 
 
-def _scatter_windows(dcols, KH, KW, Hp, Wp, stride, xp):
-    """Adjoint of `_windows`: (..., KH*KW, Ho, Wo) -> (..., Hp, Wp), overlapping windows add up."""
-    Ho, Wo = dcols.shape[-2], dcols.shape[-1]
-    out = xp.zeros((*dcols.shape[:-3], Hp, Wp), dtype=dcols.dtype, device=device(dcols))
-    for u in range(KH):
-        for v in range(KW):
-            rows = slice(u, u + stride * (Ho - 1) + 1, stride)
-            cols = slice(v, v + stride * (Wo - 1) + 1, stride)
-            # the positions of one offset are distinct, so a plain slice update is exact
-            out[..., rows, cols] = out[..., rows, cols] + dcols[..., u * KW + v, :, :]
-    return out
+def _im2col(x_cn, KH, KW, Ho, Wo, stride, xp):
+    """x_cn (C, N, Hp, Wp), the padded input with channels first -> cols (C·KH·KW, N·Ho·Wo)."""
+    C, N = x_cn.shape[0], x_cn.shape[1]
+    windows = [x_cn[:, :, rows, cols] for _, _, rows, cols in _offset_slices(KH, KW, Ho, Wo, stride)]
+    return xp.reshape(xp.stack(windows, axis=1), (C * KH * KW, N * Ho * Wo))
+
+
+def _col2im(dcols, C, N, Hp, Wp, KH, KW, Ho, Wo, stride, xp):
+    """Adjoint of `_im2col`: dcols (C·KH·KW, N·Ho·Wo) -> (C, N, Hp, Wp), overlapping windows add up."""
+    dcols = xp.reshape(dcols, (C, KH * KW, N, Ho, Wo))
+    dx_cn = xp.zeros((C, N, Hp, Wp), dtype=dcols.dtype, device=device(dcols))
+    for u, v, rows, cols in _offset_slices(KH, KW, Ho, Wo, stride):
+        dx_cn[:, :, rows, cols] += dcols[:, u * KW + v, ...]
+    return dx_cn
 
 
 ### END SOLUTION
@@ -108,12 +114,14 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     if Hp < KH or Wp < KW:
         raise ValueError("the kernel is larger than the padded input")
     Ho, Wo = (Hp - KH) // stride + 1, (Wp - KW) // stride + 1
-    xpad = xp.zeros((N, C, Hp, Wp), dtype=x.dtype, device=device(x))
-    xpad[:, :, pad : pad + H, pad : pad + W] = x
-    cols = xp.reshape(_windows(xpad, KH, KW, Ho, Wo, stride, xp), (N, C * KH * KW, Ho * Wo))
-    w_mat = xp.reshape(w, (F, C * KH * KW))
-    out = xp.matmul(w_mat, cols)  # (N, F, Ho*Wo)
-    out = xp.reshape(out, (N, F, Ho, Wo)) + xp.reshape(b, (1, F, 1, 1))
+    x_cn = xp.permute_dims(x, (1, 0, 2, 3))  # (C, N, H, W)
+    if pad > 0:
+        xpad = xp.zeros((C, N, Hp, Wp), dtype=x.dtype, device=device(x))
+        xpad[:, :, pad : pad + H, pad : pad + W] = x_cn
+        x_cn = xpad
+    cols = _im2col(x_cn, KH, KW, Ho, Wo, stride, xp)  # (C·KH·KW, N·Ho·Wo)
+    out = xp.matmul(xp.reshape(w, (F, C * KH * KW)), cols)  # (F, N·Ho·Wo)
+    out = xp.permute_dims(xp.reshape(out, (F, N, Ho, Wo)), (1, 0, 2, 3)) + xp.reshape(b, (1, F, 1, 1))
     cache = {"cols": cols, "w": w, "x_shape": (N, C, H, W), "stride": stride, "pad": pad}
     return out, cache
     ### END SOLUTION
@@ -158,16 +166,12 @@ def conv2d_backward(dout, cache):
     F, _, KH, KW = w.shape
     Ho, Wo = dout.shape[-2], dout.shape[-1]
     db = xp.sum(dout, axis=(0, 2, 3))
-    dout_m = xp.reshape(dout, (N, F, Ho * Wo))
-    # dw = Σ_n dout_n @ cols_n^T, as one matmul over (F, N·P) x (N·P, C·KH·KW)
-    dout_2d = xp.reshape(xp.permute_dims(dout_m, (1, 0, 2)), (F, N * Ho * Wo))
-    cols_2d = xp.reshape(xp.permute_dims(cols, (1, 0, 2)), (C * KH * KW, N * Ho * Wo))
-    dw = xp.reshape(xp.matmul(dout_2d, cols_2d.T), (F, C, KH, KW))
+    dout_mat = xp.reshape(xp.permute_dims(dout, (1, 0, 2, 3)), (F, N * Ho * Wo))
     w_mat = xp.reshape(w, (F, C * KH * KW))
-    dcols = xp.matmul(w_mat.T, dout_m)  # (N, C*KH*KW, Ho*Wo)
-    dcols = xp.reshape(dcols, (N, C, KH * KW, Ho, Wo))
-    dxpad = _scatter_windows(dcols, KH, KW, H + 2 * pad, W + 2 * pad, stride, xp)
-    dx = dxpad[:, :, pad : pad + H, pad : pad + W]
+    dw = xp.reshape(xp.matmul(dout_mat, cols.T), (F, C, KH, KW))  # Σ over n, i, j in one product
+    dcols = xp.matmul(w_mat.T, dout_mat)  # (C·KH·KW, N·Ho·Wo)
+    dx_cn = _col2im(dcols, C, N, H + 2 * pad, W + 2 * pad, KH, KW, Ho, Wo, stride, xp)
+    dx = xp.permute_dims(dx_cn[:, :, pad : pad + H, pad : pad + W], (1, 0, 2, 3))
     return dx, dw, db
     ### END SOLUTION
 
@@ -214,12 +218,11 @@ def conv_error_term(delta_next, w_next, z, f_prime):
             f"delta_next must have shape (H - K + 1, W - K + 1) = ({H - KH + 1}, {W - KW + 1}), "
             f"got {tuple(delta_next.shape)}"
         )
-    # dL/da_ij = Σ_u Σ_v w[u, v] δ_next[i − u, j − v]: scatter every shifted copy of δ_next
-    terms = [w_next[u, v] * delta_next for u in range(KH) for v in range(KW)]
-    dtype = terms[0].dtype
+    # ∂L/∂a_ij = Σ_u Σ_v w[u, v] δ_next[i − u, j − v]: add the copy of δ_next shifted by (u, v), times w[u, v]
+    dtype = xp.result_type(w_next, delta_next)
     da = xp.zeros((*delta_next.shape[:-2], H, W), dtype=dtype, device=device(delta_next))
     for u in range(KH):
         for v in range(KW):
-            da[..., u : u + Ho, v : v + Wo] = da[..., u : u + Ho, v : v + Wo] + terms[u * KW + v]
+            da[..., u : u + Ho, v : v + Wo] += w_next[u, v] * delta_next
     return f_prime(z) * da
     ### END SOLUTION

@@ -44,16 +44,15 @@ def _pool_geometry(x, k, stride):
 
 
 def _window_slices(k, stride, Ho, Wo):
-    """(p, q, row slice, column slice) for every window offset, row-major in (p, q)."""
+    """(p, q, rows, columns) for every offset (p, q) within the window, row-major in (p, q).
+
+    x[..., rows, columns] has shape (..., Ho, Wo) and holds x[..., stride·i + p, stride·j + q]: the entry at
+    offset (p, q) of every window (i, j) at once. One offset's positions are distinct, so a slice update
+    through them is exact; positions shared by overlapping windows are reached by several offsets and add up.
+    """
     for p in range(k):
         for q in range(k):
-            rows = slice(p, p + stride * (Ho - 1) + 1, stride)
-            yield p, q, rows, slice(q, q + stride * (Wo - 1) + 1, stride)
-
-
-def _stacked_windows(x, k, stride, Ho, Wo, xp):
-    """(N, C, H, W) -> (N, C, Ho, Wo, k*k), [..., i, j, p*k + q] = x[..., stride*i + p, stride*j + q]."""
-    return xp.stack([x[..., r, c] for _, _, r, c in _window_slices(k, stride, Ho, Wo)], axis=-1)
+            yield p, q, slice(p, p + stride * (Ho - 1) + 1, stride), slice(q, q + stride * (Wo - 1) + 1, stride)
 
 
 ### END SOLUTION
@@ -87,10 +86,18 @@ def maxpool_forward(x, k=2, stride=None):
     ### BEGIN SOLUTION
     xp = array_namespace(x)
     k, stride, Ho, Wo = _pool_geometry(x, k, stride)
-    windows = _stacked_windows(x, k, stride, Ho, Wo, xp)
-    out = xp.max(windows, axis=-1)
-    # index of the first maximum of each window, row-major over (p, q)
-    arg = xp.argmax(windows, axis=-1)
+    # running maximum over the window offsets (p, q), visited in row-major order; arg[n, c, i, j] = p·k + q of
+    # the window's maximum. A later offset takes over only when STRICTLY greater, so a tie keeps the first
+    # maximum in row-major order (the entry numpy.argmax of the flattened window picks).
+    offsets = list(_window_slices(k, stride, Ho, Wo))
+    _, _, rows, cols = offsets[0]
+    out = xp.asarray(x[..., rows, cols], copy=True)  # (N, C, H', W'), offset (0, 0) of every window
+    arg = xp.zeros(out.shape, dtype=xp.int64, device=device(x))
+    for p, q, rows, cols in offsets[1:]:
+        win = x[..., rows, cols]
+        later = win > out
+        out = xp.where(later, win, out)
+        arg = xp.where(later, xp.asarray(p * k + q, dtype=xp.int64, device=device(x)), arg)
     cache = {"arg": arg, "x_shape": tuple(x.shape), "k": k, "stride": stride}
     return out, cache
     ### END SOLUTION
@@ -129,9 +136,9 @@ def maxpool_backward(dout, cache):
     Ho, Wo = dout.shape[-2], dout.shape[-1]
     dx = xp.zeros(cache["x_shape"], dtype=dout.dtype, device=device(dout))
     zeros = xp.zeros_like(dout)
-    for p, q, r, c in _window_slices(k, stride, Ho, Wo):
-        # windows whose first maximum sits at offset (p, q); one offset's positions never overlap
-        dx[..., r, c] = dx[..., r, c] + xp.where(arg == p * k + q, dout, zeros)
+    for p, q, rows, cols in _window_slices(k, stride, Ho, Wo):
+        # dout of the windows whose (first) maximum sits at offset (p, q) goes to that entry
+        dx[..., rows, cols] += xp.where(arg == p * k + q, dout, zeros)
     return dx
     ### END SOLUTION
 
@@ -159,10 +166,13 @@ def avgpool_forward(x, k=2, stride=None):
              [5., 6.]]]])
     """
     ### BEGIN SOLUTION
-    xp = array_namespace(x)
     k, stride, Ho, Wo = _pool_geometry(x, k, stride)
-    windows = _stacked_windows(x, k, stride, Ho, Wo, xp)
-    out = xp.mean(windows, axis=-1)
+    # Σ over the k·k offsets (p, q) of the slice x[..., stride·i + p, stride·j + q], divided by k²
+    slices = [x[..., rows, cols] for _, _, rows, cols in _window_slices(k, stride, Ho, Wo)]
+    total = slices[0]
+    for win in slices[1:]:
+        total = total + win
+    out = total / (k * k)
     cache = {"x_shape": tuple(x.shape), "k": k, "stride": stride}
     return out, cache
     ### END SOLUTION
@@ -195,7 +205,7 @@ def avgpool_backward(dout, cache):
     Ho, Wo = dout.shape[-2], dout.shape[-1]
     dx = xp.zeros(cache["x_shape"], dtype=dout.dtype, device=device(dout))
     share = dout / (k * k)
-    for _, _, r, c in _window_slices(k, stride, Ho, Wo):
-        dx[..., r, c] = dx[..., r, c] + share
+    for _, _, rows, cols in _window_slices(k, stride, Ho, Wo):
+        dx[..., rows, cols] += share
     return dx
     ### END SOLUTION

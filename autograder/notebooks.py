@@ -1,0 +1,322 @@
+"""An assignment as Jupyter notebooks in nbgrader's source format, generated from the reference solutions.
+
+One notebook per problem, ``<module>.ipynb`` (``p1_bp_relu.ipynb`` …), with nbgrader cell metadata (schema 3):
+
+- a locked markdown cell: the problem's title, points and the module docstring (the Chinese problem text,
+  the English statement and the conventions), then how the notebook is graded;
+- a locked code cell with the module's imports;
+- ``<module>-helpers`` (solution cell): the solution-only imports and helpers, inside ``try:`` so that the
+  released cell (nbgrader's ``raise NotImplementedError()``) runs cleanly before the student fills it in;
+- one cell per function: a solution cell when the function has a solution region (its body between the
+  solution markers), a locked cell when the function is given;
+- an unlocked "worked example" cell: the docstrings' examples, the expected output as comments;
+- ``<module>-tests`` (autograded, locked, the problem's points): it calls
+  :func:`autograder.notebook_grading.score`, which grades the code of this notebook's solution cells in a
+  fresh process with the sandboxed grader and shows a float (nbgrader's partial credit) and a summary with
+  no hidden input, expected value or assert line.
+
+Everything a module needs is in its cells in order, so :func:`module_source` rebuilds a student's module from
+a notebook (solution cells from the student, the other cells from the source notebook) for the grader.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import json
+import re
+from pathlib import Path
+
+from .checks import Assignment, Problem
+from .release import BEGIN, END, solution_files
+
+SCHEMA = 3
+HELPERS_INTRO = "# Your own imports and helper functions (optional): they go in place of the raise below.\n"
+TEST_SOURCE = """# Autograded ({points:g} points). Nothing is judged in this notebook's kernel: the package's grader
+# takes the code of this notebook's solution cells (as saved), runs it in a sandboxed process on fresh
+# inputs and hidden checks, and shows your points for {key} with a summary per check.
+from autograder.notebook_grading import score
+
+score({assignment!r}, {key!r})"""
+
+
+def cell_id(text: str) -> str:
+    """A cell id nbformat accepts (letters, digits, - and _, at most 64)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)[:64]
+
+
+def _cell(kind: str, source: str, grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
+    meta: dict = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": SCHEMA,
+        "solution": solution,
+        "task": False,
+    }
+    if points is not None:
+        meta["points"] = points
+    cell: dict = {"cell_type": kind, "id": cell_id(grade_id), "metadata": {"nbgrader": meta}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def _plain(kind: str, source: str, ident: str) -> dict:
+    cell: dict = {"cell_type": kind, "id": cell_id(ident), "metadata": {}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def notebook(cells: list[dict]) -> dict:
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def split_module(source: str) -> tuple[str, str, str, list[tuple[str, str, bool]]]:
+    """A solution module as (docstring, imports, helpers, [(function name, its source, has a solution)]).
+
+    The module is expected in the assignments' shape: a docstring, imports, at most one column-0 solution
+    region (solution-only imports and helpers), then top-level functions."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    doc = ast.get_docstring(tree, clean=True) or ""
+    region = [i for i, line in enumerate(lines) if line in (BEGIN, END)]
+    if len(region) not in (0, 2):
+        raise ValueError("more than one column-0 solution region")
+    helpers = "\n".join(lines[region[0] + 1 : region[1]]).strip("\n") if region else ""
+    body = tree.body[1:] if doc else tree.body
+    functions, imports = [], []
+    starts = [_start(node) for node in body] + [len(lines)]
+    for index, node in enumerate(body):
+        start = starts[index]
+        if region and region[0] < start < region[1]:
+            continue
+        end = node.end_lineno
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # trailing comments: a closing marker
+            while end < starts[index + 1] and lines[end] not in (BEGIN, END):
+                end += 1
+        text = "\n".join(lines[start:end]).rstrip()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.append((node.name, text, BEGIN in text))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(text)
+        else:
+            raise ValueError(f"unexpected top-level statement at line {start + 1}")
+    return doc, "\n".join(imports), helpers, functions
+
+
+def _start(node: ast.stmt) -> int:
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+
+
+def helpers_cell_source(helpers: str) -> str:
+    indented = "\n".join(("    " + line) if line.strip() else "" for line in helpers.splitlines()) or "    pass"
+    return f"{HELPERS_INTRO}try:\n    {BEGIN}\n{indented}\n    {END}\nexcept NotImplementedError:\n    pass"
+
+
+def examples(source: str) -> str:
+    """The docstring examples of a module as one code cell's source (expected output as comments)."""
+    parser = doctest.DocTestParser()
+    tree = ast.parse(source)
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            doc = ast.get_docstring(node, clean=True) or ""
+            found = [e for e in parser.get_examples(doc)]
+            if not found:
+                continue
+            out.append(f"# {node.name}")
+            for e in found:
+                out.append(e.source.rstrip("\n"))
+                out += [f"# -> {line}" for line in e.want.rstrip("\n").splitlines()]
+    return "\n".join(out)
+
+
+def problem_notebook(assignment: Assignment, problem: Problem, source: str) -> dict:
+    doc, imports, helpers, functions = split_module(source)
+    module = problem.module
+    intro = (
+        f"# {assignment.name} {problem.key}: {problem.title} ({problem.points:g} points)\n\n"
+        f"{doc}\n\n"
+        "## How this notebook is graded\n\n"
+        "Write your code in the cells marked as solution cells (replace each `raise NotImplementedError()`); "
+        "keep every function's name and signature. The last cell is autograded: the grader takes the code of "
+        "this notebook's solution cells **as saved**, runs it in a separate sandboxed process on fresh "
+        "inputs and hidden checks, and shows your points with a line per check. Save the notebook before "
+        "running it. Locked cells are restored from the original when the notebook is graded."
+    )
+    cells = [_cell("markdown", intro, f"{module}-intro", locked=True)]
+    cells.append(_cell("code", imports, f"{module}-imports", locked=True))
+    cells.append(_cell("code", helpers_cell_source(helpers), f"{module}-helpers", solution=True))
+    for name, text, has_solution in functions:
+        if has_solution:
+            cells.append(_cell("code", text, f"{module}-{name}", solution=True))
+        else:
+            cells.append(_cell("code", text, f"{module}-{name}", locked=True))
+    worked = examples(source)
+    if worked:
+        note = "## Worked example\n\nThe docstrings' examples (run them once your code is in)."
+        cells.append(_plain("markdown", note, f"{module}-example-md"))
+        cells.append(_plain("code", worked, f"{module}-example"))
+    test = TEST_SOURCE.format(points=problem.points, key=problem.key, assignment=assignment.name)
+    cells.append(_cell("code", test, test_cell_id(problem), grade=True, locked=True, points=problem.points))
+    return notebook(cells)
+
+
+def test_cell_id(problem: Problem) -> str:
+    return f"{problem.module}-tests"
+
+
+def write_notebooks(assignment: Assignment, folder: Path) -> list[Path]:
+    """One source notebook per problem into ``folder`` (e.g. ``COURSE/source/hw1``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    files = solution_files(assignment)
+    for problem in assignment.problems:
+        source = files[f"{problem.module}.py"].read_text(encoding="utf-8")
+        path = folder / f"{problem.module}.ipynb"
+        path.write_text(json.dumps(problem_notebook(assignment, problem, source), indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+def write_course_source(assignment: Assignment, course: Path) -> list[Path]:
+    """``COURSE/source/NAME/``: the notebooks plus the public checks' data (for students' own runs)."""
+    from . import public_data
+    from .release import PUBLIC_SEED
+
+    folder = course / "source" / assignment.name
+    written = write_notebooks(assignment, folder)
+    public_data.write(assignment, PUBLIC_SEED, folder)
+    return written + [folder / "public_checks.json", folder / "public_checks.npz"]
+
+
+# -- reading notebooks back ------------------------------------------------------------------------------
+
+
+def read(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _text(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _grade_id(cell: dict) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def module_cells(source_nb: dict, module: str) -> list[tuple[str, bool]]:
+    """The cells that make up the module, in order: (grade id, whether the student writes it)."""
+    out = []
+    for cell in source_nb["cells"]:
+        gid = _grade_id(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or not gid or not gid.startswith(f"{module}-") or meta.get("grade"):
+            continue
+        out.append((gid, bool(meta.get("solution"))))
+    return out
+
+
+MAGIC = re.compile(r"^\s*[%!]")
+
+
+def module_source(student_nb: dict | None, source_nb: dict, module: str) -> tuple[str, list[str]]:
+    """The student's module rebuilt from a notebook: each solution cell from the student's notebook (by
+    grade id), every other module cell from the source notebook (so an edited locked cell changes nothing).
+    IPython magics and shell lines are commented out. Returns the source and notes for the feedback."""
+    theirs = {}
+    for cell in (student_nb or {}).get("cells", []):
+        gid = _grade_id(cell)
+        if gid and cell.get("cell_type") == "code":
+            theirs.setdefault(gid, _text(cell))
+    ours = {_grade_id(c): _text(c) for c in source_nb["cells"] if _grade_id(c)}
+    parts, notes = [], []
+    for gid, solution in module_cells(source_nb, module):
+        if not solution:
+            parts.append(ours[gid])
+            continue
+        if gid not in theirs:
+            notes.append(f"cell {gid} is missing from the notebook")
+            continue
+        text = theirs[gid]
+        if any(MAGIC.match(line) for line in text.splitlines()):
+            notes.append(f"cell {gid}: IPython magics and shell lines are ignored")
+            text = "\n".join("# " + line if MAGIC.match(line) else line for line in text.splitlines())
+        parts.append(text)
+    return "\n\n\n".join(parts) + "\n", notes
+
+
+def stub_notebook(source_nb: dict) -> dict:
+    """What nbgrader's generate_assignment makes of a source notebook's solution cells (for tests)."""
+    from copy import deepcopy
+
+    nb = deepcopy(source_nb)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            out, region = [], None
+            for line in _text(cell).splitlines():
+                if line.strip() == BEGIN:
+                    region = line[: len(line) - len(line.lstrip())]
+                    out += [f"{region}# YOUR CODE HERE", f"{region}raise NotImplementedError()"]
+                elif line.strip() == END:
+                    region = None
+                elif region is None:
+                    out.append(line)
+            cell["source"] = "\n".join(out)
+    return nb
+
+
+def fill_from_module(nb: dict, module_text: str, module: str) -> dict:
+    """A submitted notebook made from a student's ``.py`` module (tests, benchmarks, converting a class that
+    handed in files): each function's solution cell gets the student's function, the helpers cell gets the
+    rest of the module (imports, helpers, constants)."""
+    from copy import deepcopy
+
+    nb = deepcopy(nb)
+    tree = ast.parse(module_text)
+    lines = module_text.splitlines()
+    functions, rest = {}, []
+    body = tree.body[1:] if ast.get_docstring(tree) else tree.body
+    for node in body:
+        start = _start(node)
+        text = "\n".join(lines[start : node.end_lineno])
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = text
+        else:
+            rest.append(text)
+    named = {f"{module}-{name}" for name in functions}
+    for cell in nb["cells"]:
+        gid = _grade_id(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not (meta.get("solution") and gid and gid.startswith(f"{module}-")):
+            continue
+        if gid in named:
+            cell["source"] = functions.pop(gid[len(module) + 1 :])
+        elif gid == f"{module}-helpers":
+            pass
+    helpers = [text for name, text in functions.items() if f"{module}-{name}" not in _solution_ids(nb)]
+    extra = "\n\n".join(rest + helpers)
+    for cell in nb["cells"]:
+        if _grade_id(cell) == f"{module}-helpers":
+            indented = "\n".join(("    " + line) if line.strip() else "" for line in extra.splitlines())
+            cell["source"] = f"{HELPERS_INTRO}try:\n{indented or '    pass'}\nexcept NotImplementedError:\n    pass"
+    return nb
+
+
+def _solution_ids(nb: dict) -> set[str]:
+    return {
+        gid for c in nb["cells"] if (gid := _grade_id(c)) and c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }

@@ -1,0 +1,471 @@
+"""Per-student variants: each student's own numbers where the homework has numbers, drawn from a course
+secret and the student id, reproducible, and never revealing the secret.
+
+- **The secret** lives on the instructor's side only: ``AUTOGRADER_SECRET`` (the secret itself) in the
+  environment, else the file ``AUTOGRADER_SECRET_FILE`` names, else ``.autograder-secret`` in the current
+  (course) directory. ``autograder release --roster`` creates that file (mode 0600) when there is none;
+  nothing else ever creates one, and no bundle or zip ever holds it.
+- **A student's variant** is HMAC-SHA256(secret, ``"assignment|student"``): its first 16 bytes seed the
+  student's numbers (the assignment's :class:`VariantSpec` draws them, e.g. hw1's own p1 network), the next
+  4 the seed of the student's public-check inputs. The same secret and id always give the same variant.
+- **What an assignment varies** is declared beside its checks (``VARIANTS`` in
+  ``autograder/assignments/hw1.py``): how to draw the numbers, the cases of the checks that use them, and
+  how the student's stubs show them. :func:`specialize` gives the assignment as one student's grading sees
+  it; every other check is shared by the class (and its expected values computed once).
+- **Grading with a roster** maps each submission to a student by its name (the folder or zip name): the
+  roster id itself, or the id followed by ``_``, ``-``, ``.`` or a space and anything (``s001_hw1.zip``).
+  A submission that matches no student (or more than one) is not graded: its result says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import hmac
+import importlib
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .checks import Assignment, Case
+
+SECRET_ENV = "AUTOGRADER_SECRET"
+SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
+SECRET_FILE = ".autograder-secret"
+MIN_SECRET = 16
+ID_COLUMNS = ("student_id", "student", "id", "sid", "username", "login", "email")
+
+
+class VariantError(ValueError):
+    """A problem with the secret, the roster or a student id, explained in one line for the instructor."""
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """What one assignment varies per student (declared in the assignment's module as ``VARIANTS``).
+
+    draw       rng -> the student's numbers, JSON-able, by problem key (``{"p1": {...}}``)
+    canonical  the numbers of the default release, in the same form
+    cases      check id -> (numbers -> that check's cases): the checks graded on the student's numbers
+    stubs      stub file name -> (stub text, numbers) -> the stub showing the student's numbers
+    """
+
+    draw: Callable[[np.random.Generator], dict]
+    canonical: dict
+    cases: Mapping[str, Callable[[dict], tuple[Case, ...]]]
+    stubs: Mapping[str, Callable[[str, dict], str]]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's variant of one assignment."""
+
+    assignment: str
+    student: str
+    numbers: dict
+    public_seed: int
+
+    def stub(self, filename: str, text: str) -> str:
+        edit = spec_of(self.assignment).stubs.get(filename) if spec_of(self.assignment) else None
+        return edit(text, self.numbers) if edit else text
+
+    @property
+    def readme_note(self) -> str:
+        return (
+            f"\nThis copy of {self.assignment} is for student `{self.student}`: its numbers (the homework's own\n"
+            "network in p1, the public checks' inputs) are yours, and your grade is computed with them. Work\n"
+            "with your own copy.\n"
+        )
+
+
+# -- the secret ---------------------------------------------------------------------------------------------
+
+
+def secret_path(path: str | Path | None = None) -> Path:
+    if path:
+        return Path(path)
+    return Path(os.environ.get(SECRET_FILE_ENV) or SECRET_FILE)
+
+
+def load_secret(path: str | Path | None = None, create: bool = False) -> bytes:
+    """The course secret (see the module's docstring for where it lives). With ``create``, a fresh one is
+    written to the secret file when there is none; otherwise a missing secret is an error."""
+    value = os.environ.get(SECRET_ENV)
+    if value and not path:
+        if len(value.strip()) < MIN_SECRET:
+            raise VariantError(f"{SECRET_ENV} is shorter than {MIN_SECRET} characters")
+        return value.strip().encode()
+    file = secret_path(path)
+    if file.is_file():
+        text = file.read_text(encoding="utf-8").strip()
+        if len(text) < MIN_SECRET:
+            raise VariantError(f"the course secret in {file} is shorter than {MIN_SECRET} characters")
+        return text.encode()
+    if not create:
+        raise VariantError(
+            f"no course secret: set {SECRET_ENV}, or run from the course directory that holds {SECRET_FILE} "
+            f"(or give --secret-file); `autograder release --roster` creates one"
+        )
+    file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return file.read_text(encoding="utf-8").strip().encode()
+
+
+# -- variants -----------------------------------------------------------------------------------------------
+
+
+def spec_of(assignment: str) -> VariantSpec | None:
+    """The assignment's ``VARIANTS`` declaration, or None when it has no numbers to vary."""
+    from . import assignments
+
+    if assignment not in assignments.MODULES:
+        raise VariantError(f"unknown assignment {assignment!r}")
+    return getattr(importlib.import_module(assignments.MODULES[assignment]), "VARIANTS", None)
+
+
+def normalize_id(student: str) -> str:
+    student = str(student).strip()
+    if not student or len(student) > 200 or any(ord(c) < 32 for c in student):
+        raise VariantError(f"not a usable student id: {student!r}")
+    return student
+
+
+def variant(assignment: str, student: str, secret: bytes) -> Variant:
+    """A student's variant: reproducible from the secret and the id, unpredictable without the secret."""
+    student = normalize_id(student)
+    digest = hmac.new(secret, f"{assignment}|{student}".encode(), hashlib.sha256).digest()
+    spec = spec_of(assignment)
+    numbers = spec.draw(np.random.default_rng(int.from_bytes(digest[:16], "big"))) if spec else {}
+    return Variant(assignment, student, numbers, int.from_bytes(digest[16:20], "big") >> 1)
+
+
+def specialize(assignment: Assignment, numbers: dict | None) -> Assignment:
+    """The assignment as a student with these numbers is graded: the variant checks' cases replaced."""
+    spec = spec_of(assignment.name)
+    if spec is None or not numbers:
+        return assignment
+    checks = tuple(
+        dataclasses.replace(c, cases=spec.cases[c.id](numbers)) if c.id in spec.cases else c for c in assignment.checks
+    )
+    return dataclasses.replace(assignment, checks=checks)
+
+
+def variant_check_ids(assignment: str) -> frozenset[str]:
+    spec = spec_of(assignment)
+    return frozenset(spec.cases) if spec else frozenset()
+
+
+class VariantExpectations:
+    """Expected values for one student: the variant checks from the student's numbers, every other check
+    from the class's shared :class:`~autograder.grading.ReferenceExpectations` (computed once)."""
+
+    def __init__(self, shared: Any, assignment: Assignment):
+        from .grading import ReferenceExpectations
+
+        self.seed = shared.seed
+        self.shared = shared
+        self.own = ReferenceExpectations(assignment, shared.seed)
+        self.ids = variant_check_ids(assignment.name)
+
+    def cases(self, check: Any) -> list:
+        return (self.own if check.id in self.ids else self.shared).cases(check)
+
+
+def describe(v: Variant) -> dict:
+    """What ``autograder variant`` prints: the numbers, the public seed and, for hw1, the reference's answer
+    on the student's network (what a by-hand solution should find)."""
+    out: dict = {"assignment": v.assignment, "student": v.student, "public_seed": v.public_seed, **v.numbers}
+    if v.assignment == "hw1" and "p1" in v.numbers:
+        from solutions.hw1 import p1_bp_relu
+
+        from .assignments.hw1 import homework_inputs
+
+        inputs = homework_inputs(v.numbers["p1"])
+        step = p1_bp_relu.bp_step(inputs["params"], inputs["x"], inputs["y"], lr=inputs["lr"])
+        out["p1_answer"] = {
+            "yhat_before": np.asarray(step["yhat_before"]).tolist(),
+            "yhat_after": np.asarray(step["yhat_after"]).tolist(),
+            "loss_before": float(step["loss_before"]),
+            "loss_after": float(step["loss_after"]),
+            "loss_decreased": bool(step["loss_decreased"]),
+            "params_after": {k: np.round(np.asarray(a), 12).tolist() for k, a in step["params"].items()},
+        }
+    return out
+
+
+# -- rosters ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roster:
+    students: tuple[str, ...]
+    names: Mapping[str, str]
+
+    def match(self, submission: str) -> str | None:
+        """The student a submission name belongs to (see the module's docstring), or None."""
+        if submission in self.names:
+            return submission
+        lowered = {s.lower(): s for s in self.students}
+        if submission.lower() in lowered:
+            return lowered[submission.lower()]
+        hits = [s for s in self.students if re.match(re.escape(s.lower()) + r"[_\-. ]", submission.lower())]
+        longest = max((len(s) for s in hits), default=0)
+        hits = [s for s in hits if len(s) == longest]
+        return hits[0] if len(hits) == 1 else None
+
+
+def read_roster(path: Path) -> Roster:
+    """A CSV with a header row; the student id is the first column named student_id, student, id, sid,
+    username, login or email (in that order of preference, case and spaces ignored); a ``name`` column
+    (or first/last name columns) is kept for the bundles' README."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except OSError as exc:
+        raise VariantError(f"cannot read the roster {path}: {exc}") from exc
+    if not rows:
+        raise VariantError(f"the roster {path} is empty")
+    header = [re.sub(r"[\s-]+", "_", h.strip().lower()) for h in rows[0]]
+    column = next((header.index(c) for c in ID_COLUMNS if c in header), None)
+    if column is None:
+        raise VariantError(f"the roster {path} needs a header with a student id column ({', '.join(ID_COLUMNS)})")
+    name_cols = [header.index(c) for c in ("name", "first_name", "last_name") if c in header]
+    students, names = [], {}
+    for number, row in enumerate(rows[1:], 2):
+        if len(row) <= column or not row[column].strip():
+            continue
+        student = normalize_id(row[column])
+        if student in names:
+            raise VariantError(f"{path}:{number}: student {student!r} appears twice")
+        students.append(student)
+        names[student] = " ".join(row[i].strip() for i in name_cols if i < len(row) and row[i].strip())
+    if not students:
+        raise VariantError(f"the roster {path} lists no student")
+    return Roster(tuple(students), names)
+
+
+def folder_name(student: str) -> str:
+    """A folder name for a student's bundle (ids are usually already safe)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in student).lstrip(".")
+    return safe or "student"
+
+
+def release_roster(assignment_name: str, roster: Roster, out: Path, secret: bytes) -> dict[str, Path]:
+    """One student bundle per student, ``OUT/<student>/``, each with that student's numbers only."""
+    from . import assignments
+    from .release import write_bundle
+
+    assignment = assignments.get(assignment_name)
+    folders = {s: out / folder_name(s) for s in roster.students}
+    if len({f.name.lower() for f in folders.values()}) != len(folders):
+        raise VariantError("two student ids give the same folder name; make the ids distinct")
+    token = secret.decode()
+    for student, folder in folders.items():
+        v = variant(assignment_name, student, secret)
+        write_bundle(specialize(assignment, v.numbers), folder, variant=v)
+        for path in folder.rglob("*"):  # belt and braces: the secret never leaves the instructor's side
+            if path.is_file() and token.encode() in path.read_bytes():
+                raise VariantError(f"refusing to release: {path} holds the course secret")
+    return folders
+
+
+# -- grading with a roster ----------------------------------------------------------------------------------
+
+_worker: dict = {}
+
+
+def _init_worker(assignment_name: str, seed: int) -> None:
+    from . import assignments
+    from .grading import ReferenceExpectations
+
+    _worker["assignment"] = assignment = assignments.get(assignment_name)
+    _worker["shared"] = ReferenceExpectations(assignment, seed)
+
+
+def _grade_one(path: str, name: str, student: str, numbers: dict, out: str | None, newer_than, block: bool):
+    from .batch import GRADED, grade_claimed, result_path, write_atomic
+
+    assignment = specialize(_worker["assignment"], numbers)
+    expectations = VariantExpectations(_worker["shared"], assignment)
+    status, result = grade_claimed(
+        Path(path), name, assignment, expectations, None if out is None else Path(out), newer_than, block
+    )
+    if status == GRADED:  # record whose variant it was, in the result file too
+        result.notes.insert(0, f"graded with the variant of student {student}")
+        if out is not None:
+            write_atomic(result_path(Path(out), name), json.dumps(result.to_json(), ensure_ascii=False))
+    return status, result
+
+
+def grade_many_with_roster(
+    paths: list[Path],
+    assignment_name: str,
+    roster: Roster,
+    secret: bytes,
+    seed: int | None = None,
+    jobs: int = 1,
+    out: Path | None = None,
+    force: bool = False,
+    run_canary: bool = True,
+    progress: Callable | None = None,
+    log: Callable[[str], None] | None = None,
+    **unknown: Any,
+) -> Iterator:
+    """:func:`autograder.batch.grade_many` with each submission graded on its student's variant (options
+    grade_many has gained since are noted and ignored, not fatal)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from . import assignments
+    from .batch import CLAIMED, _failed, _unique_names, canary, settle_seed
+    from .submission import discover
+
+    started = time.time()
+    if unknown and log:
+        log(f"grading with a roster ignores {', '.join(sorted(unknown))}")
+    assignment = assignments.get(assignment_name)
+    seed = settle_seed(out, assignment_name, seed)
+    _init_worker(assignment_name, seed)
+    if run_canary:
+        canary(assignment, _worker["shared"])
+    todo = discover(paths, assignment)
+    names = _unique_names(todo)
+    total, done = len(todo), 0
+    newer_than = started if force else None
+    tasks, unmatched = [], []
+    for path, name in zip(todo, names, strict=True):
+        student = roster.match(name)
+        if student is None:
+            unmatched.append(name)
+        else:
+            tasks.append((str(path), name, student, variant(assignment_name, student, secret).numbers))
+
+    def finish(result: Any) -> Any:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, result)
+        return result
+
+    for name in unmatched:
+        message = f"{name} matches no student of the roster (or more than one): not graded"
+        if log:
+            log(message)
+        yield finish(_failed(name, assignment, seed, message, time.monotonic()))
+    if log and out is not None:
+        log(f"grading {len(tasks)} into {out} (seed {seed}), each on its student's variant")
+    rounds, block = tasks, False
+    if jobs <= 1 or len(tasks) <= 1:
+        while rounds:
+            claimed = []
+            for task in rounds:
+                status, result = _grade_one(*task, None if out is None else str(out), newer_than, block)
+                if status == CLAIMED:
+                    claimed.append(task)
+                else:
+                    yield finish(result)
+            rounds, block = claimed, True
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(assignment_name, seed)) as pool:
+        while rounds:
+            futures = {
+                pool.submit(_grade_one, *t, None if out is None else str(out), newer_than, block): t for t in rounds
+            }
+            claimed = []
+            for fut in as_completed(futures):
+                task = futures[fut]
+                try:
+                    status, result = fut.result()
+                except Exception as exc:
+                    status = "graded"
+                    result = _failed(task[1], assignment, seed, f"internal grader error: {exc}", time.monotonic())
+                if status == CLAIMED:
+                    claimed.append(task)
+                else:
+                    yield finish(result)
+            rounds, block = claimed, True
+
+
+def roster_grader(roster_path: str | Path, secret_file: str | None = None) -> Callable[..., Iterator]:
+    """``grade_many`` for ``autograder grade --roster``: same arguments, each submission on its variant."""
+    roster = read_roster(Path(roster_path))
+    secret = load_secret(secret_file)
+
+    def grade_many(paths: list[Path], assignment_name: str, **kwargs: Any) -> Iterator:
+        return grade_many_with_roster(paths, assignment_name, roster, secret, **kwargs)
+
+    return grade_many
+
+
+def variants_table(assignment_name: str, roster: Roster, secret: bytes) -> dict[str, dict]:
+    """student id -> numbers: what a Gradescope zip carries to grade each student on their variant (the
+    numbers only, never the secret)."""
+    return {s: variant(assignment_name, s, secret).numbers for s in roster.students}
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False)
+
+
+# -- the command line (``autograder release --roster``, ``autograder variant``) -----------------------------
+
+
+def cli_release(args: Any) -> int:
+    """``autograder release ASSIGNMENT --roster roster.csv --out DIR``: one bundle per student."""
+    import sys
+
+    if not args.out or args.in_place:
+        print("--roster needs --out DIR (one bundle per student under it) and no --in-place", file=sys.stderr)
+        return 2
+    try:
+        roster = read_roster(Path(args.roster))
+        existed = secret_path(args.secret_file).is_file() or bool(os.environ.get(SECRET_ENV))
+        secret = load_secret(args.secret_file, create=True)
+        if not existed:
+            print(
+                f"created the course secret {secret_path(args.secret_file)}: keep it (and a backup) on the "
+                "instructors' side; grading with --roster needs it, and never share it",
+                file=sys.stderr,
+            )
+        folders = release_roster(args.assignment, roster, Path(args.out), secret)
+    except VariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(folders)} student bundles written under {args.out} (one folder per student, own numbers each)")
+    return 0
+
+
+def cli_variant(args: Any) -> int:
+    """``autograder variant ASSIGNMENT --student ID``: the student's numbers (and the reference's answer)."""
+    import sys
+
+    try:
+        v = variant(args.assignment, args.student, load_secret(args.secret_file))
+    except VariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data = describe(v)
+    if args.json:
+        print(to_json(data))
+        return 0
+    print(f"{v.assignment}, student {v.student} (public checks' seed {v.public_seed})")
+    for problem, numbers in v.numbers.items():
+        print(f"  {problem}: " + ", ".join(f"{k} = {val}" for k, val in numbers.items()))
+    answer = data.get("p1_answer")
+    if answer:
+        print(
+            f"  p1 answer: yhat {answer['yhat_before']} -> {answer['yhat_after']}, loss {answer['loss_before']:.6g} "
+            f"-> {answer['loss_after']:.6g} ({'decreased' if answer['loss_decreased'] else 'did not decrease'})"
+        )
+        print("  updated: " + ", ".join(f"{k} = {val}" for k, val in answer["params_after"].items()))
+    return 0

@@ -1,0 +1,3 @@
+"""A file named like a module the evaluator uses; importing it ends everything."""
+open("/tmp/agadv_shadow_imported", "w").write('_agchild.py')
+raise SystemExit(3)

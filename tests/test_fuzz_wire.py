@@ -1,0 +1,339 @@
+"""Fuzzing the parent's reply validator (autograder/sandbox/wire.py) with structure-aware inputs.
+
+tests/test_wire.py covers the round trips, the known rejections and byte-level mutations of a few valid
+``.npy`` payloads. Here Hypothesis builds hostile replies from their grammar instead: ``.npy`` headers
+with any descr, fortran_order, shape (huge, negative, zero-size, nested, wrong types), extra or missing
+keys, wrong header lengths and versions, pickled bodies; tagged wire values nested and mixed at random;
+frames whose length prefix lies; JSON nesting bombs. The property everywhere: the validator returns a
+value of an allowed type (exact types, allowed dtypes, bounded size, what the header claimed) or raises
+``WireError`` (``EOFError`` for a stream that ends early) — no other exception, no hang, no large
+allocation.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import pickle
+import signal
+import struct
+import tracemalloc
+from contextlib import contextmanager
+
+import numpy as np
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from autograder.sandbox import wire
+
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+TAGS = ("$srepr", "$error", "$symbol", "assumptions", "$symbols", "$callable", "$ref")  # stay dicts
+ALLOWED_DESCRS = sorted(wire.ALLOWED_DTYPES)
+OTHER_DESCRS = ["|O", "<U3", "|S2", ">f8", ">i4", "|V8", "<M8[s]", "<m8[D]", "(2,)<f8", "(100000,100000)<f8", "<f16"]
+
+
+# -- what an accepted value may be -----------------------------------------------------------------------
+
+
+def check_array(a) -> None:
+    assert type(a) is np.ndarray
+    assert a.dtype.str in wire.ALLOWED_DTYPES
+    assert a.size <= wire.MAX_ARRAY_ELEMENTS and math.prod(a.shape) == a.size
+    assert a.ndim <= 32 and a.flags.owndata  # a copy, not a view of the reply's bytes
+
+
+def check_decoded(value, depth: int = 0) -> None:
+    """An allowed result of ``wire.decode``: plain JSON scalars, arrays, containers of allowed values, or
+    a tagged non-data dict (``$srepr``, ``$error``, ...) left for the judges."""
+    assert depth <= 70
+    if value is None or type(value) in (bool, int, float, str):
+        return
+    if type(value) is np.ndarray:
+        check_array(value)
+        return
+    if type(value) in (list, tuple):
+        for v in value:
+            check_decoded(v, depth + 1)
+        return
+    assert type(value) is dict, type(value)
+    if value and set(value) <= set(TAGS):
+        return  # passed through as sent: the judges validate these
+    assert all(type(k) is str for k in value)
+    for v in value.values():
+        check_decoded(v, depth + 1)
+
+
+@contextmanager
+def bounded(seconds: float = 10.0, megabytes: float = 64.0):
+    """Fail if the body runs longer than ``seconds`` or allocates more than ``megabytes`` at its peak."""
+
+    def timeout(signum, frame):
+        raise AssertionError(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    tracemalloc.start()
+    try:
+        yield
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert peak <= megabytes * 2**20, f"allocated {peak / 2**20:.0f} MiB"
+
+
+def npy_result(text):
+    """npy_to_array(text): the array, or None for a WireError; any other exception propagates."""
+    with bounded():
+        try:
+            got = wire.npy_to_array(text)
+        except wire.WireError:
+            return None
+    check_array(got)
+    return got
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+# -- .npy payloads from their grammar --------------------------------------------------------------------
+
+HUGE = st.sampled_from([2**31, 2**32, 2**62, 2**63 - 1, 2**63, 2**64, 2**70, 10**30])
+DIMS = st.one_of(st.integers(0, 6), st.integers(-3, -1), HUGE, st.just(wire.MAX_ARRAY_ELEMENTS + 1))
+
+
+def sometimes(draw, one_in: int = 5) -> bool:
+    return draw(st.integers(0, one_in - 1)) == 0
+
+
+@st.composite
+def npy_payloads(draw):
+    """(raw bytes, the header's shape and descr as written): a header from the grammar, each part valid
+    most of the time and broken some of the time, so that both acceptance and every refusal are reached."""
+    descr = draw(st.sampled_from(ALLOWED_DESCRS))
+    if sometimes(draw, 4):
+        descr = draw(
+            st.one_of(
+                st.sampled_from(OTHER_DESCRS),
+                st.just([("a", "<f8"), ("b", "<i4")]),
+                st.text(st.characters(max_codepoint=126), max_size=6),  # ASCII: written as drawn
+                st.integers(),
+            )
+        )
+    fortran = draw(st.booleans())
+    if sometimes(draw):
+        fortran = draw(st.sampled_from([0, 1, "yes", None]))
+    shape = draw(st.lists(st.integers(0, 5), max_size=4).map(tuple))
+    if sometimes(draw, 3):
+        shape = draw(
+            st.one_of(
+                st.lists(DIMS, min_size=1, max_size=4).map(tuple),
+                st.lists(st.integers(0, 2), min_size=30, max_size=40).map(tuple),
+                st.sampled_from([(True,), (1.0,), ((2,),), [2], 2, "2", None]),
+            )
+        )
+    header = {"descr": descr, "fortran_order": fortran, "shape": shape}
+    if sometimes(draw, 8):
+        header = draw(st.sampled_from([{**header, "extra": 1}, {"descr": descr, "shape": shape}, {}]))
+    text = draw(st.text(max_size=40)) if sometimes(draw, 10) else repr(header)
+    body = text.encode("latin1", "replace")
+    version = draw(st.sampled_from([(1, 0), (2, 0)]))
+    if sometimes(draw, 8):
+        version = draw(st.sampled_from([(3, 0), (0, 0), (1, 1), (255, 255)]))
+    pad = (-(len(body) + 11 + (2 if version[0] >= 2 else 0)) % 64) if draw(st.booleans()) else 0
+    body += b" " * pad + b"\n"
+    length = len(body)
+    if sometimes(draw, 8):
+        length = max(0, length + draw(st.sampled_from([-1, 1, 1000, -len(body)])))
+    prefix = struct.pack("<H", min(length, 0xFFFF)) if version[0] < 2 else struct.pack("<I", length)
+    magic = b"\x93NUMPY"
+    if sometimes(draw, 10):
+        magic = draw(st.sampled_from([b"\x93NUMPX", b"PK\x03\x04\x00\x00", b"\x93NUMP"]))
+    raw = magic + bytes(version) + prefix + body
+    # the data: as many bytes as the header claims when that is small, give or take one; else a few
+    try:
+        itemsize = np.dtype(descr).itemsize if isinstance(descr, str) else None
+    except (TypeError, ValueError):
+        itemsize = None
+    size = math.prod(shape) if isinstance(shape, tuple) and all(type(d) is int for d in shape) else None
+    if itemsize is not None and size is not None and 0 <= size * itemsize <= 4096:
+        data = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).bytes(size * itemsize)
+        if sometimes(draw, 8):
+            data = draw(st.sampled_from([data[:-1], data + b"\0"]))
+    else:
+        data = draw(st.binary(max_size=64))
+    return raw + data, shape, descr
+
+
+def _zero_size_with_a_huge_dimension(shape) -> bool:
+    return (
+        isinstance(shape, tuple)
+        and all(type(d) is int and d >= 0 for d in shape)
+        and 0 in shape
+        and max(shape) > wire.MAX_ARRAY_ELEMENTS
+    )
+
+
+@FUZZ
+@given(npy_payloads())
+def test_npy_payloads_from_the_header_grammar_are_read_or_refused(case):
+    raw, shape, descr = case
+    got = npy_result(b64(raw))
+    event("accepted" if got is not None else "refused")
+    if got is not None:  # accepted: then it is exactly what the header said
+        assert got.shape == shape and got.dtype == np.dtype(descr)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    st.lists(st.one_of(st.just(0), HUGE), min_size=2, max_size=4).map(tuple).filter(_zero_size_with_a_huge_dimension)
+)
+@example((2**63, 0))
+def test_zero_size_shape_with_a_huge_dimension_is_a_wire_error(dims):
+    shape = tuple(dims)
+    raw = b"\x93NUMPY\x01\x00"
+    header = repr({"descr": "<f8", "fortran_order": False, "shape": shape}).encode("latin1") + b"\n"
+    assert npy_result(b64(raw + struct.pack("<H", len(header)) + header)) is None
+
+
+@FUZZ
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=8,
+    ),
+    st.sampled_from(["|O", "<f8", "<i8", "|u1"]),
+    st.integers(0, 4),
+)
+def test_pickled_bodies_are_never_unpickled(obj, descr, protocol):
+    """A header (claiming object dtype, or a number dtype) followed by a pickle: refused, never loaded."""
+    body = pickle.dumps(obj, protocol=protocol)
+    raw = bytearray(b"\x93NUMPY\x01\x00")
+    header = repr({"descr": descr, "fortran_order": False, "shape": (1,)}).encode("latin1") + b"\n"
+    raw += struct.pack("<H", len(header)) + header + body
+    got = npy_result(b64(bytes(raw)))
+    if got is not None:  # only as raw numbers, when the pickle's length happens to fit the claimed dtype
+        assert descr != "|O" and got.shape == (1,) and got.nbytes == len(body)
+
+
+# -- wire values -----------------------------------------------------------------------------------------
+
+SMALL_ARRAYS = [
+    wire.array_to_npy(a)["$npy"]
+    for a in (np.arange(6.0).reshape(2, 3), np.array(3, dtype=np.int16), np.zeros((0, 4)), np.array([True]))
+]
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(10**40), 10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8)
+)
+
+
+def wire_values():
+    """Arbitrary JSON, with the wire's tags mixed in at random, valid and not."""
+
+    def extend(inner):
+        tag = st.sampled_from(["$npy", "$tuple", "$list", "$dict", *TAGS, "$pickle", "__class__", "$npy_"])
+        return st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.text(max_size=4), inner, max_size=3),
+            st.builds(lambda t, v: {t: v}, tag, inner),
+            st.builds(lambda v: {"$tuple": v}, st.lists(inner, max_size=4)),
+            st.builds(lambda v: {"$list": v}, st.lists(inner, max_size=4)),
+            st.builds(lambda v: {"$dict": v}, st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+            st.builds(lambda t, u, v: {t: v, u: v}, tag, tag, inner),
+        )
+
+    npy = st.sampled_from(SMALL_ARRAYS) | st.text(max_size=12) | st.binary(max_size=40).map(b64)
+    leaves = JSON_SCALARS | st.builds(lambda t: {"$npy": t}, npy)
+    return st.recursive(leaves, extend, max_leaves=25)
+
+
+@FUZZ
+@given(wire_values())
+def test_decode_of_any_json_value_is_allowed_or_a_wire_error(value):
+    text = json.dumps(value)  # what a forged reply can hold: only JSON
+    with bounded():
+        try:
+            got = wire.decode(wire.parse_frame(text.encode("utf-8")))
+        except wire.WireError:
+            return
+    check_decoded(got)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(["[", '{"a":', '{"$list":[', '{"$tuple":[', '{"$dict":{"k":', '{"$srepr":[', "[{}, "]),
+    st.sampled_from([10, 63, 64, 65, 66, 500, 5000, 100_000, 1_000_000]),
+    st.booleans(),
+)
+def test_nesting_bombs_are_refused_without_recursing_out(opener, depth, closed):
+    closer = {"[": "]", "{": "}"}
+    tail = "".join(closer[c] for c in reversed(opener) if c in closer)
+    text = opener * depth + "1" + (tail * depth if closed else "")
+    with bounded(megabytes=512):
+        try:
+            got = wire.decode(wire.parse_frame(text.encode()))
+        except wire.WireError:
+            return
+    check_decoded(got)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(0, 2**64 - 1), st.binary(max_size=64), st.sampled_from(["exact", "short", "long", "valid"]))
+@example(2**64 - 1, b"", "exact")
+@example(wire.MAX_FRAME_BYTES + 1, b"", "exact")
+@example(0, b"", "exact")
+def test_a_frame_whose_length_lies_is_refused_without_reading_past_it(length, body, mode):
+    if mode == "valid":
+        body = json.dumps({"steps": [], "returns": [{"$npy": SMALL_ARRAYS[0]}]}).encode()
+    if mode != "exact":
+        length = len(body) + {"short": -1, "long": 7, "valid": 0}[mode]
+        length = max(0, length)
+    data = struct.pack(">Q", length) + body + b"EXTRA"
+
+    class Guarded(io.BytesIO):
+        def read(self, n=-1):
+            assert n is not None and 0 <= n <= wire.MAX_FRAME_BYTES, f"asked to read {n} bytes"
+            return super().read(n)
+
+    stream = Guarded(data)
+    with bounded():
+        try:
+            got = wire.read_frame(stream)
+        except wire.WireError:
+            return
+        except EOFError:
+            assert length > len(body) + len(b"EXTRA")  # only when the stream really ended early
+            return
+    assert length <= len(body) + 5 and stream.tell() == 8 + length
+    if isinstance(got, dict) and isinstance(got.get("returns"), list):
+        with bounded():
+            try:
+                decoded = [wire.decode(r) for r in got["returns"]]
+            except wire.WireError:
+                return
+        check_decoded(decoded)
+
+
+LONE_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    st.lists(st.text(max_size=3) | LONE_SURROGATES, min_size=1, max_size=4)
+    .map("".join)
+    .filter(lambda s: any(0xD800 <= ord(c) <= 0xDFFF for c in s))
+)
+def test_reply_strings_can_always_be_written_as_utf8(text):
+    reply = {"crash": {"type": "ValueError", "message": text}}
+    got = wire.parse_frame(json.dumps(reply).encode("ascii"))  # the child's json escapes it: valid JSON
+    got["crash"]["message"].encode("utf-8")
