@@ -263,17 +263,31 @@ def grade_claimed(
     out: Path | None,
     newer_than: float | None,
     block: bool,
+    variant: tuple[str, dict] | None = None,
 ) -> tuple[str, SubmissionResult | None]:
     """Grade one submission and write its result, under its claim when there is an output folder.
 
     Returns (GRADED, result), (DONE, result) when it turned out to be finished already (by an earlier run,
     or by another grader while this one waited), or (CLAIMED, None) when another grader holds it and
     ``block`` is false. ``newer_than`` is None to keep finished results, else the start of a ``--force`` run.
+    ``variant`` is (student, numbers) when the submission is graded on that student's own numbers.
     """
-    if out is None:
-        result = grade_path(path, assignment, expectations)
+
+    def grade() -> SubmissionResult:
+        checks, expected = assignment, expectations
+        if variant is not None:
+            from .variants import VariantExpectations, specialize
+
+            checks = specialize(assignment, variant[1])
+            expected = VariantExpectations(expectations, checks)
+        result = grade_path(path, checks, expected)
         result.submission = name
-        return GRADED, result
+        if variant is not None:
+            result.notes.insert(0, f"graded with the variant of student {variant[0]}")
+        return result
+
+    if out is None:
+        return GRADED, grade()
     claim = Claim(out, name)
     if not claim.acquire(block):
         return CLAIMED, None
@@ -284,8 +298,7 @@ def grade_claimed(
         target = result_path(out, name)
         for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed grader
             stale.unlink(missing_ok=True)
-        result = grade_path(path, assignment, expectations)
-        result.submission = name
+        result = grade()
         write_atomic(target, result_json(result))
         return GRADED, result
     finally:
@@ -354,7 +367,7 @@ def _init_worker(name: str, seed: int, parent: int | None = None) -> None:
 
 
 def _grade_in_worker(
-    path: str, name: str, out: str | None, newer_than: float | None, block: bool
+    path: str, name: str, out: str | None, newer_than: float | None, block: bool, variant: tuple | None
 ) -> tuple[str, SubmissionResult | None]:
     return grade_claimed(
         Path(path),
@@ -364,6 +377,7 @@ def _grade_in_worker(
         None if out is None else Path(out),
         newer_than,
         block,
+        variant,
     )
 
 
@@ -377,6 +391,7 @@ def grade_many(
     run_canary: bool = True,
     progress: Callable[[int, int, SubmissionResult], None] | None = None,
     log: Callable[[str], None] | None = None,
+    variants: Callable[[str], tuple[str, dict] | None] | None = None,
 ) -> Iterator[SubmissionResult]:
     """Grade every submission under ``paths``; yields results in the order they finish.
 
@@ -386,6 +401,8 @@ def grade_many(
     finished submissions are skipped unless ``force``; one another grader is grading is waited for and
     its result used, not graded twice. ``force`` regrades whatever was finished before this run started.
     ``log`` receives one-line notes (how many were already graded, waits on another grader).
+    ``variants`` maps a submission's name to (student, numbers) of a per-student variant (a roster); a
+    submission it maps to None is not graded and its result says so.
     """
     started = time.time()
     assignment = assignments.get(assignment_name)
@@ -398,7 +415,17 @@ def grade_many(
     total, done = len(todo), 0
     pending: list[tuple[Path, str]] = []
     priors: list[SubmissionResult] = []
+    refused: list[SubmissionResult] = []
+    variant_of: dict[str, tuple[str, dict] | None] = {}
     for path, name in zip(todo, names, strict=True):
+        if variants is not None:
+            variant_of[name] = variants(name)
+            if variant_of[name] is None:
+                message = f"{name} matches no student of the roster (or more than one): not graded"
+                refused.append(_failed(name, assignment, seed, message, time.monotonic()))
+                if log:
+                    log(message)
+                continue
         prior = None if force else load_done(out, name, assignment_name, seed)
         if prior is not None:
             priors.append(prior)
@@ -410,7 +437,7 @@ def grade_many(
             if priors
             else f"grading {total} into {out} (seed {seed})" + (", regrading every one" if force else "")
         )
-    for prior in priors:
+    for prior in refused + priors:
         done += 1
         if progress:
             progress(done, total, prior)
@@ -434,7 +461,9 @@ def grade_many(
         while rounds:
             claimed = []
             for path, name in rounds:
-                status, result = grade_claimed(path, name, assignment, expectations, out, newer_than, block)
+                status, result = grade_claimed(
+                    path, name, assignment, expectations, out, newer_than, block, variant_of.get(name)
+                )
                 if status == CLAIMED:
                     claimed.append((path, name))
                 else:
@@ -448,7 +477,9 @@ def grade_many(
         rounds, block = pending, False
         while rounds:
             futures = {
-                pool.submit(_grade_in_worker, str(p), n, None if out is None else str(out), newer_than, block): (p, n)
+                pool.submit(
+                    _grade_in_worker, str(p), n, None if out is None else str(out), newer_than, block, variant_of.get(n)
+                ): (p, n)
                 for p, n in rounds
             }
             claimed = []

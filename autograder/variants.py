@@ -28,7 +28,6 @@ import json
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,118 +281,19 @@ def release_roster(assignment_name: str, roster: Roster, out: Path, secret: byte
 
 # -- grading with a roster ----------------------------------------------------------------------------------
 
-_worker: dict = {}
-
-
-def _init_worker(assignment_name: str, seed: int) -> None:
-    from . import assignments
-    from .grading import ReferenceExpectations
-
-    _worker["assignment"] = assignment = assignments.get(assignment_name)
-    _worker["shared"] = ReferenceExpectations(assignment, seed)
-
-
-def _grade_one(path: str, name: str, student: str, numbers: dict, out: str | None, newer_than, block: bool):
-    from .batch import GRADED, grade_claimed, result_path, write_atomic
-
-    assignment = specialize(_worker["assignment"], numbers)
-    expectations = VariantExpectations(_worker["shared"], assignment)
-    status, result = grade_claimed(
-        Path(path), name, assignment, expectations, None if out is None else Path(out), newer_than, block
-    )
-    if status == GRADED:  # record whose variant it was, in the result file too
-        result.notes.insert(0, f"graded with the variant of student {student}")
-        if out is not None:
-            write_atomic(result_path(Path(out), name), json.dumps(result.to_json(), ensure_ascii=False))
-    return status, result
-
 
 def grade_many_with_roster(
-    paths: list[Path],
-    assignment_name: str,
-    roster: Roster,
-    secret: bytes,
-    seed: int | None = None,
-    jobs: int = 1,
-    out: Path | None = None,
-    force: bool = False,
-    run_canary: bool = True,
-    progress: Callable | None = None,
-    log: Callable[[str], None] | None = None,
-    **unknown: Any,
+    paths: list[Path], assignment_name: str, roster: Roster, secret: bytes, **kwargs: Any
 ) -> Iterator:
-    """:func:`autograder.batch.grade_many` with each submission graded on its student's variant (options
-    grade_many has gained since are noted and ignored, not fatal)."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """:func:`autograder.batch.grade_many` with each submission graded on its student's variant; a
+    submission whose name matches no student (or several) is not graded, and its result says so."""
+    from .batch import grade_many
 
-    from . import assignments
-    from .batch import CLAIMED, _failed, _unique_names, canary, settle_seed
-    from .submission import discover
-
-    started = time.time()
-    if unknown and log:
-        log(f"grading with a roster ignores {', '.join(sorted(unknown))}")
-    assignment = assignments.get(assignment_name)
-    seed = settle_seed(out, assignment_name, seed)
-    _init_worker(assignment_name, seed)
-    if run_canary:
-        canary(assignment, _worker["shared"])
-    todo = discover(paths, assignment)
-    names = _unique_names(todo)
-    total, done = len(todo), 0
-    newer_than = started if force else None
-    tasks, unmatched = [], []
-    for path, name in zip(todo, names, strict=True):
+    def variant_of(name: str) -> tuple[str, dict] | None:
         student = roster.match(name)
-        if student is None:
-            unmatched.append(name)
-        else:
-            tasks.append((str(path), name, student, variant(assignment_name, student, secret).numbers))
+        return None if student is None else (student, variant(assignment_name, student, secret).numbers)
 
-    def finish(result: Any) -> Any:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total, result)
-        return result
-
-    for name in unmatched:
-        message = f"{name} matches no student of the roster (or more than one): not graded"
-        if log:
-            log(message)
-        yield finish(_failed(name, assignment, seed, message, time.monotonic()))
-    if log and out is not None:
-        log(f"grading {len(tasks)} into {out} (seed {seed}), each on its student's variant")
-    rounds, block = tasks, False
-    if jobs <= 1 or len(tasks) <= 1:
-        while rounds:
-            claimed = []
-            for task in rounds:
-                status, result = _grade_one(*task, None if out is None else str(out), newer_than, block)
-                if status == CLAIMED:
-                    claimed.append(task)
-                else:
-                    yield finish(result)
-            rounds, block = claimed, True
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(assignment_name, seed)) as pool:
-        while rounds:
-            futures = {
-                pool.submit(_grade_one, *t, None if out is None else str(out), newer_than, block): t for t in rounds
-            }
-            claimed = []
-            for fut in as_completed(futures):
-                task = futures[fut]
-                try:
-                    status, result = fut.result()
-                except Exception as exc:
-                    status = "graded"
-                    result = _failed(task[1], assignment, seed, f"internal grader error: {exc}", time.monotonic())
-                if status == CLAIMED:
-                    claimed.append(task)
-                else:
-                    yield finish(result)
-            rounds, block = claimed, True
+    return grade_many(paths, assignment_name, variants=variant_of, **kwargs)
 
 
 def roster_grader(roster_path: str | Path, secret_file: str | None = None) -> Callable[..., Iterator]:
