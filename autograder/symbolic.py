@@ -16,6 +16,7 @@ import sympy as sp
 
 MAX_SREPR_CHARS = 100_000
 MAX_NODES = 5_000
+MAX_DEPTH = 200
 MAX_INT_DIGITS = 30
 MAX_POWER = 1_000
 MAX_NUMBER_BITS = 4_096
@@ -121,7 +122,9 @@ class AnswerError(ValueError):
     """A symbolic answer the grader cannot read; the message is meant for the student."""
 
 
-def _number(node: ast.AST) -> int | float | str | bool | None:
+def _number(node: ast.AST, depth: int = 0) -> int | float | str | bool | None:
+    if depth > MAX_DEPTH:
+        raise AnswerError("the answer is nested too deeply")
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
         if (
             isinstance(node.value, int)
@@ -133,7 +136,7 @@ def _number(node: ast.AST) -> int | float | str | bool | None:
             raise AnswerError("a name or number in the answer is too long")
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        value = _number(node.operand)
+        value = _number(node.operand, depth + 1)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value
     raise AnswerError(f"unexpected {type(node).__name__} in the answer")
@@ -152,17 +155,19 @@ class _Builder:
     def __init__(self):
         self.nodes = 0
 
-    def build(self, node: ast.AST):
+    def build(self, node: ast.AST, depth: int = 0):
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise AnswerError("the answer is too large")
+        if depth > MAX_DEPTH:  # checked here, not left to RecursionError, whose depth depends on the caller
+            raise AnswerError("the answer is nested too deeply")
         if isinstance(node, ast.Name):
             if node.id in ATOMS:
                 return ATOMS[node.id]
             raise AnswerError(f"the answer uses {node.id!r}, which the grader does not accept")
         if not isinstance(node, ast.Call):
             return _number(node)
-        args = [self.build(a) for a in node.args]
+        args = [self.build(a, depth + 1) for a in node.args]
         kwargs = {k.arg: _number(k.value) for k in node.keywords}
         func = node.func
         if isinstance(func, ast.Call):  # Function('sigma')(x): an undefined function applied

@@ -313,12 +313,6 @@ def relu(z):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a sandbox child busy in student code outlives a SIGKILLed grader: nothing ends it (it only "
-    "notices at its next protocol read or write; `unshare --kill-child` fires only if unshare itself dies, and "
-    "unshare has no parent-death signal); proposed fix: prefix `setpriv --pdeathsig KILL --` (isolation.launch)",
-)
 def test_sandbox_child_in_a_sleeping_loop_dies_with_a_sigkilled_grader(tmp_path):
     sleeper = tmp_path / "sleeper"
     sleeper.mkdir()

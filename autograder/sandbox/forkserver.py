@@ -14,6 +14,7 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,7 @@ class ForkedChild:
     def __init__(self, zygote: Zygote, pid: int, stdin: Any, stdout: Any):
         self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
         self.returncode: int | None = None
+        self.ended_polls = 0
         try:  # readable once the process has ended: spares asking the zygote on every request
             self.pidfd: int | None = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -45,6 +47,10 @@ class ForkedChild:
                 self.returncode = self.zygote.poll(self.pid)
             except ZygoteError:
                 self.returncode = -signal.SIGKILL  # its zygote is gone, so is it (PDEATHSIG)
+            if self.returncode is None and self.pidfd is not None:  # it has ended: give the zygote a moment
+                self.ended_polls += 1  # to reap it, and never wait forever for a status that went missing
+                if self.ended_polls > 200:
+                    self.returncode = -signal.SIGKILL
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -79,6 +85,7 @@ class Zygote:
         finally:
             theirs.close()
         self.sock, self.owner = ours, os.getpid()
+        self.lock = threading.Lock()  # one request and its reply at a time (graders may share it across threads)
         reply = self._receive(START_SECONDS)
         if reply.get("ready") is not True:
             self.close()
@@ -93,24 +100,26 @@ class Zygote:
         return json.loads(data)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
-        if self.proc is None:
-            raise ZygoteError("the zygote is closed")
-        try:
-            socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
-        except OSError:
-            self.close()
-            raise ZygoteError("the zygote is gone") from None
-        return self._receive(REPLY_SECONDS)
+        with self.lock:
+            if self.proc is None:
+                raise ZygoteError("the zygote is closed")
+            try:
+                socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
+            except OSError:
+                self.close()
+                raise ZygoteError("the zygote is gone") from None
+            return self._receive(REPLY_SECONDS)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def spawn(self, folder: str, log: str, limits: dict) -> ForkedChild:
-        """Fork a child for ``folder``; its protocol runs over two new pipes, as a started child's would."""
+    def spawn(self, spec: dict) -> ForkedChild:
+        """Fork a child (``spec``: its folder, log, limits and the isolation spec it confines itself with);
+        its protocol runs over two new pipes, as a started child's would."""
         child_in, to_child = os.pipe()
         from_child, child_out = os.pipe()
         try:
-            reply = self._ask({"spawn": {"folder": folder, "log": log, "limits": limits}}, [child_in, child_out])
+            reply = self._ask({"spawn": spec}, [child_in, child_out])
         except ZygoteError:
             for fd in (to_child, from_child):
                 os.close(fd)
@@ -141,18 +150,20 @@ class Zygote:
 
 
 _zygotes: dict[Any, Zygote] = {}
+_zygotes_lock = threading.Lock()
 
 
 def zygote_for(key: Any, launch: Callable[[int], subprocess.Popen]) -> Zygote:
     """The grader process's zygote for ``key`` (the preload set and layers), started on first use."""
-    z = _zygotes.get(key)
-    if z is not None and z.owner != os.getpid():  # inherited through a fork (a worker pool): not ours to use
-        z = None
-    if z is None or not z.alive():
-        if z is not None:
-            z.close()
-        z = _zygotes[key] = Zygote(launch)
-    return z
+    with _zygotes_lock:
+        z = _zygotes.get(key)
+        if z is not None and z.owner != os.getpid():  # inherited through a fork (a worker pool): not ours
+            z = None
+        if z is None or not z.alive():
+            if z is not None:
+                z.close()
+            z = _zygotes[key] = Zygote(launch)
+        return z
 
 
 @atexit.register

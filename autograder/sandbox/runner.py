@@ -10,6 +10,10 @@ filesystem view, no-new-privileges and a seccomp filter; ``autograder doctor`` l
 - a minimal environment, one BLAS thread, resource limits on CPU time, address space, file size and
   core dumps, a new session (so the whole process group is killed after a timeout);
 - replies are read with a deadline and a size cap, then validated by :mod:`autograder.sandbox.wire`.
+
+Children are forked by a zygote (:mod:`autograder.sandbox.zygote`) that has imported NumPy and SymPy once,
+so a submission's child starts in milliseconds; each fork confines itself exactly as a started child does.
+``AUTOGRADER_ZYGOTE=0`` starts every child from scratch instead.
 """
 
 from __future__ import annotations
@@ -25,25 +29,33 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from . import isolation, wire
+from . import forkserver, isolation, wire
 
-CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py", "isolation.py")
+CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py", "isolation.py", "zygote.py")
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
 DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
 
 _runtime: Path | None = None
+_runtime_lock = threading.Lock()
 
 
 def runtime_dir() -> Path:
-    """A private folder the child imports from: its own package and the numeric libraries, nothing else."""
+    """A private folder the child imports from: its own package and the numeric libraries, nothing else
+    (made once per grader process; threads that grade side by side share it)."""
+    with _runtime_lock:
+        if _runtime is not None and _runtime.is_dir():
+            return _runtime
+        return _make_runtime()
+
+
+def _make_runtime() -> Path:
     global _runtime
-    if _runtime is not None and _runtime.is_dir():
-        return _runtime
     root = Path(tempfile.mkdtemp(prefix="autograder-runtime-"))
     atexit.register(shutil.rmtree, root, True)
     pkg = root / "_agchild"
@@ -73,6 +85,21 @@ def runtime_dir() -> Path:
     os.chmod(root, 0o755)
     _runtime = root
     return root
+
+
+def child_environment(home: str) -> dict[str, str]:
+    """The whole environment of a child (or a zygote): no variable of the grader's reaches it."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": home,
+        "TMPDIR": home,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def copy_sources(files: dict[str, Path], dest: Path) -> list[str]:
@@ -112,6 +139,7 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.ready = False
         self.restarts = 0
+        self.request_id = 0  # every request carries the next id; the child echoes it in its reply
         self.uid_claim = None
         if isolation.in_force()["uid"]["on"]:
             self.uid_claim = isolation.claim_uid()
@@ -142,26 +170,23 @@ class Sandbox:
             for path in (self.root, self.folder):
                 os.chown(path, os.getuid(), os.getgid())
         prefix, spec = isolation.launch(str(rt), str(self.root), folder, self.limits, uid)
+        if not prefix and os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0":
+            try:
+                zygote = forkserver.zygote_for((str(rt), self.preload), self._launch_zygote)
+                self.proc = zygote.spawn({"folder": folder, "log": log, "limits": self.limits, "confine": spec})
+                self.ready = False
+                return
+            except forkserver.ZygoteError as exc:
+                print(f"autograder: starting the child without a zygote ({exc})", file=sys.stderr)
         boot = (
             f"import sys; sys.path[:0] = [{str(rt)!r}]; sys.path.append({folder!r}); "
             f"from _agchild.isolation import confine; confine({spec!r}); "
             f"from _agchild.child import main; main({folder!r}, {log!r}, {self.limits!r}, {self.preload!r})"
         )
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "HOME": str(self.folder),
-            "TMPDIR": str(self.folder),
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
         self.proc = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-S", "-B", "-c", boot],
             cwd=self.folder,
-            env=env,
+            env=child_environment(folder),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -169,6 +194,21 @@ class Sandbox:
             close_fds=True,
         )
         self.ready = False
+
+    def _launch_zygote(self, fd: int) -> subprocess.Popen:
+        """Start a zygote on socket ``fd``: the child's interpreter and path, NumPy and the preload imported."""
+        rt = str(runtime_dir())
+        boot = f"import sys; sys.path[:0] = [{rt!r}]; from _agchild.zygote import serve; serve({fd}, {self.preload!r})"
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", "-B", "-c", boot],
+            cwd=rt,
+            env=child_environment(rt),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=[fd],
+        )
 
     def _wait_ready(self) -> None:
         for _ in range(len(isolation.LAYERS) + 1):
@@ -317,7 +357,8 @@ class Sandbox:
             self.restarts += 1
         if not self.ready:
             self._wait_ready()
-        body = dict(request, seconds=seconds)
+        self.request_id += 1
+        body = dict(request, seconds=seconds, id=self.request_id)
         import json
 
         data = json.dumps(body, separators=(",", ":")).encode("utf-8")
@@ -325,6 +366,10 @@ class Sandbox:
         try:
             self._write(struct.pack(">Q", len(data)) + data, deadline)
             reply = self._read(deadline)
+            for _ in range(4):  # a late reply to an earlier request (a forged twin was taken for it): skip
+                if not (isinstance(reply, dict) and isinstance(reply.get("id"), int) and reply["id"] < self.request_id):
+                    break
+                reply = self._read(deadline)
         except TimeoutError:
             self.kill()
             return {"timeout": seconds}
@@ -339,6 +384,9 @@ class Sandbox:
         if not isinstance(reply, dict):
             self.kill()
             return {"died": "the evaluator sent a malformed reply"}
+        if reply.pop("id", None) != self.request_id:  # written by the student's code, not by the evaluator
+            self.kill()
+            return {"died": "the evaluator's channel carried a reply the grader did not ask for (written by your code)"}
         if reply.get("timeout"):
             return {"timeout": seconds}
         return reply

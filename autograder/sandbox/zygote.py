@@ -1,12 +1,14 @@
 """A template child that forks one sandboxed child per submission, so NumPy and SymPy are imported once.
 
-Started like any child (``python -I -S -B`` on the private runtime path, same environment and isolation
-layers) but it runs no student code itself: it imports the numeric libraries, makes itself undumpable
-(no ptrace or ``/proc/PID/mem`` access from the children it forks, which share its uid), and waits on a
-Unix socket for requests from the grader. A ``spawn`` request carries the two pipe ends of a new child's
-protocol (as ``SCM_RIGHTS``) and the submission's folder, log and limits; the zygote forks, the fork starts
-a new session, takes the pipes as fds 0 and 1 and runs :func:`child.main` exactly as a freshly started
-child would. Each submission thus gets a fresh copy of a clean process, never one that ran other code.
+Started with the child's interpreter, path and environment (``python -I -S -B`` on the private runtime
+folder), it runs no student code itself: it imports the numeric libraries, makes itself undumpable and
+waits on a Unix socket for requests from the grader. A ``spawn`` request carries the two pipe ends of a new
+child's protocol (as ``SCM_RIGHTS``), the submission's folder, log and limits, and the isolation spec; the
+zygote forks, and the fork starts a new session, takes the pipes as fds 0 and 1, confines itself with that
+spec (:func:`isolation.confine`: namespaces, view, limits, its own uid, seccomp) and runs
+:func:`child.main` exactly as a freshly started child would. Each submission thus gets a fresh copy of a
+clean process, never one that ran other code; the zygote keeps the grader's uid, so the children (a
+dedicated uid, where the grader is root) can neither signal nor trace it.
 
 Requests and replies are JSON objects, one per packet of a ``SOCK_SEQPACKET`` socket pair:
 ``{"spawn": {...}}`` + 2 fds -> ``{"pid": PID}``; ``{"poll": PID}`` -> ``{"code": None | int}`` (a negative
@@ -71,8 +73,11 @@ def _become_child(sock: socket.socket, fds: list[int], spec: dict) -> None:
         for fd in fds:
             os.close(fd)
         folder = spec["folder"]
-        os.chdir(folder)
         os.environ["HOME"] = os.environ["TMPDIR"] = folder
+        from .isolation import confine
+
+        confine(spec["confine"])  # namespaces, view, limits, uid, seccomp: as a started child does
+        os.chdir(folder)
         sys.path.append(folder)
         from .child import main
 
@@ -90,14 +95,14 @@ def serve(fd: int, preload: tuple[str, ...] = ()) -> None:
             importlib.import_module(name)
         except ImportError:
             pass
-    from . import child  # noqa: F401  (imported once here, inherited by every fork)
+    from . import child, isolation  # noqa: F401  (imported once here, inherited by every fork)
 
     sock = socket.socket(fileno=fd)
     reaper = _Reaper()
     sock.send(b'{"ready": true}')
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 2)
         except OSError:
             return
         if not data:

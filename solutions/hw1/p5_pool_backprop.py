@@ -95,9 +95,8 @@ def maxpool_forward(x, k=2, stride=None):
     arg = xp.zeros(out.shape, dtype=xp.int64, device=device(x))
     for p, q, rows, cols in offsets[1:]:
         win = x[..., rows, cols]
-        later = win > out
-        out = xp.where(later, win, out)
-        arg = xp.where(later, xp.asarray(p * k + q, dtype=xp.int64, device=device(x)), arg)
+        arg = xp.where(win > out, xp.asarray(p * k + q, dtype=xp.int64, device=device(x)), arg)
+        out = xp.maximum(out, win)
     cache = {"arg": arg, "x_shape": tuple(x.shape), "k": k, "stride": stride}
     return out, cache
     ### END SOLUTION

@@ -32,8 +32,6 @@ IN_PROCESS = "not defensible in-process: the evaluator's own code runs in the su
 IN_PROCESS += "property the child reports about itself (no mutation) can be forged; see the report"
 
 
-DESYNC = "needs runner.py: Sandbox.run must send a request id (child.py echoes it), skip late replies to earlier "
-DESYNC += "requests and refuse replies without it; until then a forged extra frame shifts every later reply by one"
 
 
 NEVER_FINISHED = "importing p4_conv_backprop.py never finished"
@@ -116,7 +114,7 @@ ATTACKS = {
     "npy_huge_header": Expect(LOST_SG2, ((SG2, "is larger than the grader accepts"),), contained=True),
     "pickle_payload": Expect(LOST_SG2, ((SG2, "values of dtype object are not numbers"),), contained=True),
     "forged_reply_score": Expect(LOST_SG2, contained=True),  # no id: malformed today, refused with ids
-    "forged_reply_desync": Expect(LOST_SG2, contained=True, xfail=DESYNC),
+    "forged_reply_desync": Expect(LOST_SG2, contained=True),
     # the network and files beside the submission
     "socket_localhost": sg2("differs from the expected value"),
     "shadow_modules": Expect({}),
