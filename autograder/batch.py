@@ -472,7 +472,10 @@ def grade_many(
             rounds, block = claimed, True
         return
     with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(assignment_name, seed, os.getpid())
+        max_workers=jobs,
+        mp_context=_pool_context(),
+        initializer=_init_worker,
+        initargs=(assignment_name, seed, os.getpid()),
     ) as pool:
         rounds, block = pending, False
         while rounds:
@@ -499,6 +502,15 @@ def grade_many(
                     yield finish(result)
             waiting(claimed)
             rounds, block = claimed, True
+
+
+def _pool_context():
+    """Workers are forked, except when the reference may run on a GPU: CUDA, once initialized here (by the
+    canary), cannot be used in a forked child, so such workers are started afresh ("spawn")."""
+    import multiprocessing
+
+    device = os.environ.get("AUTOGRADER_DEVICE", "cpu").lower()
+    return multiprocessing.get_context("spawn" if device in ("cuda", "cupy", "auto") else "fork")
 
 
 def _record_failure(out: Path | None, name: str, result: SubmissionResult) -> None:

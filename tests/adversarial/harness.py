@@ -35,10 +35,34 @@ ATTACKS = HERE / "submissions"
 HONEST = ATTACKS / "honest"
 BASE = REPO / "examples" / "submissions" / "hw1" / "correct_loops"
 SEED = 11
+OMIT = "OMIT"  # in an overlay folder: names of correct_loops' files the submission leaves out
 MARK = "agadv"
 TMP = Path("/tmp")
 LISTENER_PORTS = range(47300, 47400)  # the socket attack tries these (or the one in /tmp/agadv_listener_port)
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_OVERLAYS = tempfile.TemporaryDirectory(prefix="autograder-corpus-")
+
+
+def materialize(overlay: Path) -> Path:
+    """The whole submission an overlay folder stands for: ``correct_loops`` with the overlay's files laid
+    over it (the attacked or mistaken file, extra files), less the files its ``OMIT`` lists. The corpus keeps
+    only what differs, so each case shows its attack or mistake and nothing else."""
+    import shutil
+
+    dest = Path(_OVERLAYS.name) / overlay.parent.name / overlay.name
+    if dest.is_dir():
+        return dest
+    omit = set((overlay / OMIT).read_text().split()) if (overlay / OMIT).is_file() else set()
+    dest.mkdir(parents=True)
+    for f in sorted(BASE.glob("*.py")):
+        if f.name not in omit:
+            shutil.copyfile(f, dest / f.name)
+    for f in sorted(overlay.iterdir()):
+        if f.is_file() and f.name != OMIT:
+            shutil.copyfile(f, dest / f.name)
+    return dest
 
 
 @dataclass(frozen=True)

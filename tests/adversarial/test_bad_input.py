@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import BASE, HONEST, Expect, assert_outcome
+from .harness import BASE, HONEST, Expect, assert_outcome, materialize
 
 P2_FILE = "p2_derivatives.py"
 PROVIDED = "the grader provides numpy, sympy, mpmath and the Python standard library only"
@@ -192,7 +192,7 @@ ALL = {**CASES, **{name: expect for name, (_, expect) in BUILT.items()}}
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory) -> dict[str, Path]:
-    out = {name: HONEST / name for name in CASES}
+    out = {name: materialize(HONEST / name) for name in CASES}
     out.update({name: make(tmp_path_factory.mktemp(name)) for name, (make, _) in BUILT.items()})
     return out
 

@@ -1,7 +1,8 @@
 """The red-team corpus (issue #4, item 1): hostile hw1 submissions, each graded once, with its expected outcome.
 
-Each folder under ``submissions/`` is ``examples/submissions/hw1/correct_loops`` with one attack appended to
-one file (``# ATTACK (name): ...``), so every check the attack does not touch must still give full points.
+Each folder under ``submissions/`` is an overlay on ``examples/submissions/hw1/correct_loops``: one file with
+one attack appended (``# ATTACK (name): ...``), so every check the attack does not touch must still give full
+points (:func:`harness.materialize` lays it over ``correct_loops``).
 A few attacks are built at test time (symlinks, zips) because they cannot be committed as plain files.
 
 Two tables, as data:
@@ -23,15 +24,13 @@ from pathlib import Path
 import pytest
 
 from .harness import ATTACKS as ATTACK_DIR
-from .harness import BASE, REPO, Expect, Graded, assert_outcome, marks
+from .harness import BASE, REPO, Expect, Graded, assert_outcome, marks, materialize
 
 SG2 = "p2.sigmoid_grad2.values"
 LOST_SG2 = {SG2: 0.0}
 P2_FILE, P4_FILE = "p2_derivatives.py", "p4_conv_backprop.py"
 IN_PROCESS = "not defensible in-process: the evaluator's own code runs in the submission's process, so a "
 IN_PROCESS += "property the child reports about itself (no mutation) can be forged; see the report"
-
-
 
 
 NEVER_FINISHED = "importing p4_conv_backprop.py never finished"
@@ -191,7 +190,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 
 def _path(name: str, built: dict[str, Path]) -> Path:
-    return built[name] if name in BUILT else ATTACK_DIR / name
+    return built[name] if name in BUILT else materialize(ATTACK_DIR / name)
 
 
 def _graded(name: str, corpus, built: dict[str, Path]) -> Graded:
@@ -211,11 +210,12 @@ def test_the_corpus_is_complete():
 
 @pytest.mark.parametrize("name", sorted(set(ATTACKS) - set(BUILT)))
 def test_each_attack_changes_one_file_of_a_correct_submission(name):
-    """Everything but the attacked file is byte-identical to correct_loops (extra files may be added)."""
+    """An attack's folder holds the attacked file only (and extra files); the rest is correct_loops."""
     folder = ATTACK_DIR / name
-    changed = [f.name for f in sorted(BASE.glob("*.py")) if (folder / f.name).read_bytes() != f.read_bytes()]
+    changed = [f.name for f in sorted(BASE.glob("*.py")) if (folder / f.name).is_file()]
     assert len(changed) <= 1, changed
     for f in changed:
+        assert (folder / f).read_bytes() != (BASE / f).read_bytes()
         assert f"# ATTACK ({name}):" in (folder / f).read_text()
 
 
