@@ -47,8 +47,10 @@ _OVERLAYS = tempfile.TemporaryDirectory(prefix="autograder-corpus-")
 
 def materialize(overlay: Path) -> Path:
     """The whole submission an overlay folder stands for: ``correct_loops`` with the overlay's files laid
-    over it (the attacked or mistaken file, extra files), less the files its ``OMIT`` lists. The corpus keeps
-    only what differs, so each case shows its attack or mistake and nothing else."""
+    over it, less the files its ``OMIT`` lists. An overlay file that starts with its ``# ATTACK (...)`` or
+    ``# MISTAKE (...)`` line is appended to ``correct_loops``' file of that name (a later ``def`` replaces the
+    correct one); any other file replaces or adds a file. The corpus keeps only what differs, so each case
+    shows its attack or mistake and nothing else."""
     import shutil
 
     dest = Path(_OVERLAYS.name) / overlay.parent.name / overlay.name
@@ -60,8 +62,12 @@ def materialize(overlay: Path) -> Path:
         if f.name not in omit:
             shutil.copyfile(f, dest / f.name)
     for f in sorted(overlay.iterdir()):
-        if f.is_file() and f.name != OMIT:
-            shutil.copyfile(f, dest / f.name)
+        if not f.is_file() or f.name == OMIT:
+            continue
+        text = f.read_bytes()
+        if text.startswith((b"# ATTACK (", b"# MISTAKE (")) and (BASE / f.name).is_file():
+            text = (BASE / f.name).read_bytes().rstrip(b"\n") + b"\n\n\n" + text
+        (dest / f.name).write_bytes(text)
     return dest
 
 

@@ -1,7 +1,7 @@
 """The bad-input corpus (issue #4, item 2): honest mistakes, each with the message a student needs (which
 file, which function, what was expected) and 0 only for what the mistake breaks.
 
-Folders under ``submissions/honest/`` are ``correct_loops`` with one mistake (``# MISTAKE (name): ...``);
+Folders under ``submissions/honest/`` are overlays on ``correct_loops`` with one mistake (``# MISTAKE (name): ...``);
 the hand-ins that cannot be committed as plain files (zips, encodings, empty folders) are built at test time.
 """
 

@@ -215,8 +215,9 @@ def test_each_attack_changes_one_file_of_a_correct_submission(name):
     changed = [f.name for f in sorted(BASE.glob("*.py")) if (folder / f.name).is_file()]
     assert len(changed) <= 1, changed
     for f in changed:
-        assert (folder / f).read_bytes() != (BASE / f).read_bytes()
-        assert f"# ATTACK ({name}):" in (folder / f).read_text()
+        assert (folder / f).read_text().startswith(f"# ATTACK ({name}):")  # appended to the correct file
+        whole = materialize(folder) / f
+        assert whole.read_bytes().startswith((BASE / f).read_bytes().rstrip(b"\n"))
 
 
 @pytest.mark.parametrize("name", [_param(n, e) for n, e in sorted(ATTACKS.items())])
