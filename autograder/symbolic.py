@@ -23,66 +23,20 @@ MAX_NUMBER_BITS = 4_096
 MAX_COUNT_DEGREE = 16
 LIMIT_SECONDS = 2.0
 
-#: SymPy constructors an answer may use, by the name ``srepr`` writes.
+#: SymPy functions of numbers an answer may use, by the name ``srepr`` writes: their arguments must be
+#: expressions (numbers), not conditions or tuples.
+EXPR_ONLY = (
+    *("Add", "Mul", "Pow", "exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh"),
+    *("Abs", "sign", "Max", "Min", "KroneckerDelta", "Heaviside"),
+)
+#: Every SymPy constructor an answer may use: those, piecewise definitions and their conditions.
 CONSTRUCTORS = {
     name: getattr(sp, name)
     for name in (
-        "Add",
-        "Mul",
-        "Pow",
-        "exp",
-        "log",
-        "sqrt",
-        "sin",
-        "cos",
-        "tan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "Abs",
-        "sign",
-        "Max",
-        "Min",
-        "Piecewise",
-        "KroneckerDelta",
-        "Heaviside",
-        "Eq",
-        "Ne",
-        "Lt",
-        "Le",
-        "Gt",
-        "Ge",
-        "StrictLessThan",
-        "StrictGreaterThan",
-        "LessThan",
-        "GreaterThan",
-        "Equality",
-        "Unequality",
-        "And",
-        "Or",
-        "Not",
-        "Tuple",
+        *EXPR_ONLY,
+        *("Piecewise", "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "StrictLessThan", "StrictGreaterThan"),
+        *("LessThan", "GreaterThan", "Equality", "Unequality", "And", "Or", "Not", "Tuple"),
     )
-}
-EXPR_ONLY = {
-    "Add",
-    "Mul",
-    "Pow",
-    "exp",
-    "log",
-    "sqrt",
-    "sin",
-    "cos",
-    "tan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "Abs",
-    "sign",
-    "Max",
-    "Min",
-    "KroneckerDelta",
-    "Heaviside",
 }
 CONSTRUCTORS["ExprCondPair"] = sp.functions.elementary.piecewise.ExprCondPair
 ATOMS = {

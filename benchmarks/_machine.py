@@ -99,3 +99,25 @@ def timeit(fn: Callable[[], object], repeat: int = 7, min_seconds: float = 0.05)
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1e3:9.3f} ms" if seconds < 10 else f"{seconds:9.1f} s "
+
+
+def run_teed(run: Callable[[], None], out: str | None) -> int:
+    """``run()``, its printed output also written to ``out`` (the committed result) when given."""
+    import io
+    from contextlib import redirect_stdout
+
+    buffer = io.StringIO()
+
+    class Tee(io.TextIOBase):
+        def write(self, s):
+            sys.__stdout__.write(s)
+            sys.__stdout__.flush()
+            buffer.write(s)
+            return len(s)
+
+    with redirect_stdout(Tee()):
+        run()
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(buffer.getvalue())
+    return 0

@@ -18,15 +18,13 @@ torch.
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import statistics
 import sys
 import time
-from contextlib import redirect_stdout
 
 import numpy as np
-from _machine import header, ms
+from _machine import header, ms, run_teed
 
 from solutions.hw1 import p4_conv_backprop as p4
 from solutions.hw1 import p5_pool_backprop as p5
@@ -244,21 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="limit NumPy's BLAS and torch to this many threads")
     parser.add_argument("--out", help="also write the output to this file")
     args = parser.parse_args(argv)
-    buffer = io.StringIO()
-
-    class Tee(io.TextIOBase):
-        def write(self, s):
-            sys.__stdout__.write(s)
-            sys.__stdout__.flush()
-            buffer.write(s)
-            return len(s)
-
-    with redirect_stdout(Tee()):
-        run(args.quick, args.threads)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(buffer.getvalue())
-    return 0
+    return run_teed(lambda: run(args.quick, args.threads), args.out)
 
 
 if __name__ == "__main__":

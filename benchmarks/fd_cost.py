@@ -20,18 +20,16 @@ prints, measured in this run on the reference solutions:
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import time
-from contextlib import redirect_stdout
 
 # one BLAS thread, as in the sandboxed child that runs a student's forward passes (set before NumPy loads)
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-from _machine import header, ms, timeit  # noqa: E402
+from _machine import header, ms, run_teed, timeit  # noqa: E402
 
 from autograder.judges import GradCheck, schema_of  # noqa: E402
 from autograder.sandbox import wire  # noqa: E402
@@ -194,21 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer sizes, no exhaustive checks (a smoke test)")
     parser.add_argument("--out", help="also write the output to this file")
     args = parser.parse_args(argv)
-    buffer = io.StringIO()
-
-    class Tee(io.TextIOBase):
-        def write(self, s):
-            sys.__stdout__.write(s)
-            sys.__stdout__.flush()
-            buffer.write(s)
-            return len(s)
-
-    with redirect_stdout(Tee()):
-        run(args.quick)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(buffer.getvalue())
-    return 0
+    return run_teed(lambda: run(args.quick), args.out)
 
 
 if __name__ == "__main__":
