@@ -74,17 +74,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .batch import grade_many, progress_bar, stderr_log, write_atomic
     from .grading import InternalError
 
+    if getattr(args, "device", None):  # the reference's device, for this process and the batch's workers
+        from source_lib.backend import set_default_device
+
+        set_default_device(args.device)
     if getattr(args, "nbgrader_course", None):  # an nbgrader course's notebooks, scores into its gradebook
+        if getattr(args, "roster", None):
+            print(
+                "error: --roster does not apply to an nbgrader course (its notebooks carry the class's numbers)",
+                file=sys.stderr,
+            )
+            return 2
         from .nbgrader_course import cli_grade
 
         return cli_grade(args)
     if not args.submissions:
         print("give the submissions to grade (or --nbgrader-course DIR)", file=sys.stderr)
         return 2
-    if getattr(args, "device", None):  # the reference's device, for this process and the batch's workers
-        from source_lib.backend import set_default_device
-
-        set_default_device(args.device)
     assignment = get(args.assignment)
     if getattr(args, "roster", None):  # each submission graded on its student's variant (autograder/variants.py)
         from .variants import VariantError, roster_grader

@@ -86,10 +86,14 @@ class Zygote:
             theirs.close()
         self.sock, self.owner = ours, os.getpid()
         self.lock = threading.Lock()  # one request and its reply at a time (graders may share it across threads)
+        self.ready = False  # its imports run while the grader goes on; the first request waits for them
+
+    def _wait_ready(self) -> None:
         reply = self._receive(START_SECONDS)
         if reply.get("ready") is not True:
             self.close()
             raise ZygoteError(f"the zygote did not start: {reply}")
+        self.ready = True
 
     def _receive(self, seconds: float) -> dict:
         ready, _, _ = select.select([self.sock], [], [], seconds)
@@ -103,6 +107,8 @@ class Zygote:
         with self.lock:
             if self.proc is None:
                 raise ZygoteError("the zygote is closed")
+            if not self.ready:
+                self._wait_ready()
             try:
                 socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
             except OSError:

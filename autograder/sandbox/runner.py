@@ -157,9 +157,18 @@ class Sandbox:
         return self.uid_claim[0] if self.uid_claim is not None else None
 
     def start(self) -> None:
-        """Start the child now without waiting for it, so its start-up overlaps the grader's own work."""
-        if self.proc is None:
+        """Start the child (or the zygote it will be forked from) now without waiting for it, so its start-up
+        overlaps the grader's own work."""
+        if self.proc is None and self._use_zygote():
+            forkserver.zygote_for(self._zygote_key(), self._launch_zygote)  # forks at the first request
+        elif self.proc is None:
             self._spawn()
+
+    def _use_zygote(self) -> bool:
+        return os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0"
+
+    def _zygote_key(self) -> tuple:
+        return (str(runtime_dir()), self.preload)
 
     # -- process management -------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -170,9 +179,9 @@ class Sandbox:
             for path in (self.root, self.folder):
                 os.chown(path, os.getuid(), os.getgid())
         prefix, spec = isolation.launch(str(rt), str(self.root), folder, self.limits, uid)
-        if not prefix and os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0":
+        if not prefix and self._use_zygote():
             try:
-                zygote = forkserver.zygote_for((str(rt), self.preload), self._launch_zygote)
+                zygote = forkserver.zygote_for(self._zygote_key(), self._launch_zygote)
                 self.proc = zygote.spawn({"folder": folder, "log": log, "limits": self.limits, "confine": spec})
                 self.ready = False
                 return
@@ -353,8 +362,8 @@ class Sandbox:
         if self.proc is not None and self.proc.poll() is not None:
             self.kill()
         if self.proc is None:
+            self.restarts += self.ready  # a child that was ready before died or was killed
             self._spawn()
-            self.restarts += 1
         if not self.ready:
             self._wait_ready()
         self.request_id += 1
