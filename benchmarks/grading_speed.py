@@ -5,7 +5,8 @@
 Measured, each in this run on this machine:
 - baselines: starting a bare ``python -I -S``; starting Python and importing NumPy; and importing NumPy and
   SymPy (what any sandboxed child that can hold a SymPy answer pays at least once);
-- the sandbox alone: start a child for a submission and run one tiny request;
+- the sandbox alone: start a child for a submission and run one tiny request, forked by the zygote and
+  started from scratch;
 - one submission graded in-process (a warm grader: references computed, canary done), the figure the
   issue's targets are about (under 2 s, then under 1 s), as a median over ``--repeat`` gradings;
 - the command a student or an instructor types, ``autograder grade ONE`` (cold: imports, references and the
@@ -131,6 +132,11 @@ def main() -> None:
 
     box = sandbox_start(args.repeat)
     say(f"\nsandbox start + one request          {box:7.3f} s  = {box / numpy_sympy:.2f} x importing numpy+sympy")
+    say("  (a child forked by the warm zygote, confined: namespaces, view, uid, seccomp)")
+    os.environ["AUTOGRADER_ZYGOTE"] = "0"
+    fresh = sandbox_start(args.repeat)
+    del os.environ["AUTOGRADER_ZYGOTE"]
+    say(f"  the same, child started from scratch {fresh:6.3f} s  (what each zygote costs once per grader process)")
 
     per, setup = warm_grading(args.repeat)
     say(f"one submission, warm grader          {per:7.3f} s  = {per / numpy_sympy:.2f} x importing numpy+sympy")
