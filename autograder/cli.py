@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -220,6 +221,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     text, ok = doctor(run_probe=not args.no_probe)
     print(text)
+    if os.environ.get("AUTOGRADER_ZYGOTE", "1") == "0":
+        print("Children: started from scratch for every submission (AUTOGRADER_ZYGOTE=0)")
+    else:
+        print("Children: forked by a zygote that imported NumPy and SymPy once; each fork applies the layers above")
     return 0 if ok else 2
 
 
