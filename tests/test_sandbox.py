@@ -203,7 +203,7 @@ def sandbox(tmp_path_factory):
     for name, text in FILES.items():
         (src / name).write_text(textwrap.dedent(text))
         files[name] = src / name
-    sb = Sandbox(files)
+    sb = Sandbox(files, preload=("sympy",))  # as grading does when a SymPy answer is checked
     sb.start()
     yield sb
     sb.close()
