@@ -456,20 +456,47 @@ def grade_many(
             names = ", ".join(n for _, n in items)
             log(f"{len(items)} being graded by another grader of {out}; waiting for them: {names}")
 
-    if jobs <= 1 or len(pending) <= 1:
+    def in_process(rounds: list[tuple[Path, str]], block: bool) -> Iterator[tuple[Path, str, str, SubmissionResult]]:
+        for path, name in rounds:
+            status, result = grade_claimed(
+                path, name, assignment, expectations, out, newer_than, block, variant_of.get(name)
+            )
+            yield path, name, status, result
+
+    def in_pool(pool: ProcessPoolExecutor):
+        def graded(rounds: list[tuple[Path, str]], block: bool) -> Iterator[tuple[Path, str, str, SubmissionResult]]:
+            where = None if out is None else str(out)
+            futures = {
+                pool.submit(_grade_in_worker, str(p), n, where, newer_than, block, variant_of.get(n)): (p, n)
+                for p, n in rounds
+            }
+            for fut in as_completed(futures):
+                path, name = futures[fut]
+                try:
+                    status, result = fut.result()
+                except Exception as exc:
+                    status = GRADED
+                    result = _failed(name, assignment, seed, f"internal grader error: {exc}", time.monotonic())
+                    _record_failure(out, name, result)
+                yield path, name, status, result
+
+        return graded
+
+    def rounds_of(graded) -> Iterator[SubmissionResult]:
+        """Grade the pending submissions; those another grader holds are waited for in later rounds."""
         rounds, block = pending, False
         while rounds:
             claimed = []
-            for path, name in rounds:
-                status, result = grade_claimed(
-                    path, name, assignment, expectations, out, newer_than, block, variant_of.get(name)
-                )
+            for path, name, status, result in graded(rounds, block):
                 if status == CLAIMED:
                     claimed.append((path, name))
                 else:
                     yield finish(result)
             waiting(claimed)
             rounds, block = claimed, True
+
+    if jobs <= 1 or len(pending) <= 1:
+        yield from rounds_of(in_process)
         return
     with ProcessPoolExecutor(
         max_workers=jobs,
@@ -477,31 +504,7 @@ def grade_many(
         initializer=_init_worker,
         initargs=(assignment_name, seed, os.getpid()),
     ) as pool:
-        rounds, block = pending, False
-        while rounds:
-            futures = {
-                pool.submit(
-                    _grade_in_worker, str(p), n, None if out is None else str(out), newer_than, block, variant_of.get(n)
-                ): (p, n)
-                for p, n in rounds
-            }
-            claimed = []
-            for fut in as_completed(futures):
-                path, name = futures[fut]
-                try:
-                    status, result = fut.result()
-                except Exception as exc:
-                    status, result = (
-                        GRADED,
-                        _failed(name, assignment, seed, f"internal grader error: {exc}", time.monotonic()),
-                    )
-                    _record_failure(out, name, result)
-                if status == CLAIMED:
-                    claimed.append((path, name))
-                else:
-                    yield finish(result)
-            waiting(claimed)
-            rounds, block = claimed, True
+        yield from rounds_of(in_pool(pool))
 
 
 def _pool_context():

@@ -1,10 +1,11 @@
 """The sandboxed child: loads the student's files by path and runs the programs the grader sends.
 
-Started by :mod:`autograder.sandbox.runner` as ``python -I -S -B -c ...`` with a private ``sys.path`` (this
-package, NumPy, SymPy, array-api-compat; never the grader, the solutions or any expected value) and
-the submission's temporary folder as working directory. It sets its own resource limits before it loads
-any student code, moves the protocol to private descriptors and points fds 0-2 at /dev/null and a capped
-log file, so nothing the student prints can corrupt a reply.
+Started by :mod:`autograder.sandbox.runner` as ``python -I -S -B -c ...`` (or forked by the zygote) with a
+private ``sys.path`` (this package, NumPy, SymPy, array-api-compat; never the grader, the solutions or any
+expected value) and the submission's temporary folder as working directory. :func:`isolation.confine` has
+set its resource limits and other layers before :func:`main` runs; ``main`` moves the protocol to private
+descriptors and points fds 0-2 at /dev/null and a capped log file, so nothing the student prints can
+corrupt a reply.
 
 It only evaluates: every verdict is made in the parent from the plain numbers and arrays sent back.
 """
@@ -21,19 +22,6 @@ import numpy as np
 
 from . import wire
 from .executor import StepTimeout, describe_exception, lookup, run_steps
-
-
-def _set_limits(limits: dict) -> None:
-    import resource
-
-    for name, value in limits.items():
-        which = getattr(resource, f"RLIMIT_{name.upper()}", None)
-        if which is None or value is None:
-            continue
-        try:
-            resource.setrlimit(which, (int(value), int(value)))
-        except (ValueError, OSError):
-            pass
 
 
 def _redirect_stdio(log_path: str) -> tuple[Any, Any]:
@@ -208,8 +196,9 @@ def _on_alarm(signum, frame):
     raise StepTimeout()
 
 
-def main(folder: str, log_path: str, limits: dict, preload: tuple[str, ...] = ()) -> None:
-    _set_limits(limits)
+def main(folder: str, log_path: str, preload: tuple[str, ...] = ()) -> None:
+    """Serve the grader's requests; the process is already confined (:func:`isolation.confine` has set its
+    resource limits, namespaces, uid and seccomp filter)."""
     for name in preload:  # e.g. sympy, imported before any student code runs
         try:
             importlib.import_module(name)

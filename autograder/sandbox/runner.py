@@ -138,7 +138,7 @@ class Sandbox:
         self.preload = preload
         self.proc: subprocess.Popen | None = None
         self.ready = False
-        self.restarts = 0
+        self.restarts = 0  # children started again after one died or was killed
         self.request_id = 0  # every request carries the next id; the child echoes it in its reply
         self.uid_claim = None
         if isolation.in_force()["uid"]["on"]:
@@ -182,7 +182,7 @@ class Sandbox:
         if not prefix and self._use_zygote():
             try:
                 zygote = forkserver.zygote_for(self._zygote_key(), self._launch_zygote)
-                self.proc = zygote.spawn({"folder": folder, "log": log, "limits": self.limits, "confine": spec})
+                self.proc = zygote.spawn({"folder": folder, "log": log, "confine": spec})
                 self.ready = False
                 return
             except forkserver.ZygoteError as exc:
@@ -190,7 +190,7 @@ class Sandbox:
         boot = (
             f"import sys; sys.path[:0] = [{str(rt)!r}]; sys.path.append({folder!r}); "
             f"from _agchild.isolation import confine; confine({spec!r}); "
-            f"from _agchild.child import main; main({folder!r}, {log!r}, {self.limits!r}, {self.preload!r})"
+            f"from _agchild.child import main; main({folder!r}, {log!r}, {self.preload!r})"
         )
         self.proc = subprocess.Popen(
             [*prefix, sys.executable, "-I", "-S", "-B", "-c", boot],
@@ -221,10 +221,7 @@ class Sandbox:
 
     def _wait_ready(self) -> None:
         for _ in range(len(isolation.LAYERS) + 1):
-            try:
-                reply = self._read(time.monotonic() + self.startup_seconds)
-            except (TimeoutError, EOFError, wire.WireError) as exc:
-                reply = repr(exc)
+            reply = self._ready_reply()
             failed = reply.get("confine_error") if isinstance(reply, dict) else None
             if not isinstance(failed, dict):
                 break
@@ -239,6 +236,13 @@ class Sandbox:
             raise RuntimeError(f"the sandbox child did not start: {reply}")
         self.ready = True
 
+    def _ready_reply(self) -> Any:
+        """The child's first frame (``{"ready": true}`` or a ``confine_error``), else why none came."""
+        try:
+            return self._read(time.monotonic() + self.startup_seconds)
+        except (TimeoutError, EOFError, wire.WireError) as exc:
+            return repr(exc)
+
     def _try_without(self, layer: str, reply: Any) -> Any:
         """The child died before it was ready (a library its view lacks, files its uid cannot read, on a
         machine laid out differently?): try once without that layer; if that starts, go on without it."""
@@ -249,10 +253,7 @@ class Sandbox:
         }[layer]
         before = isolation.turn_off(layer, why, quiet=True)
         self._spawn()
-        try:
-            second = self._read(time.monotonic() + self.startup_seconds)
-        except (TimeoutError, EOFError, wire.WireError) as exc:
-            second = repr(exc)
+        second = self._ready_reply()
         if isinstance(second, dict) and second.get("ready"):
             isolation.restore(before)
             isolation.turn_off(layer, why)

@@ -3,7 +3,7 @@
 Started with the child's interpreter, path and environment (``python -I -S -B`` on the private runtime
 folder), it runs no student code itself: it imports the numeric libraries, makes itself undumpable and
 waits on a Unix socket for requests from the grader. A ``spawn`` request carries the two pipe ends of a new
-child's protocol (as ``SCM_RIGHTS``), the submission's folder, log and limits, and the isolation spec; the
+child's protocol (as ``SCM_RIGHTS``), the submission's folder and log, and the isolation spec (limits included); the
 zygote forks, and the fork starts a new session, takes the pipes as fds 0 and 1, confines itself with that
 spec (:func:`isolation.confine`: namespaces, view, limits, its own uid, seccomp) and runs
 :func:`child.main` exactly as a freshly started child would. Each submission thus gets a fresh copy of a
@@ -81,7 +81,7 @@ def _become_child(sock: socket.socket, fds: list[int], spec: dict) -> None:
         sys.path.append(folder)
         from .child import main
 
-        main(folder, spec["log"], spec["limits"], ())
+        main(folder, spec["log"], ())
     finally:
         os._exit(0)
 
