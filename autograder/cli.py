@@ -93,11 +93,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print("give the submissions to grade (or --nbgrader-course DIR)", file=sys.stderr)
         return 2
     assignment = get(args.assignment)
+    variants = None
     if getattr(args, "roster", None):  # each submission graded on its student's variant (autograder/variants.py)
-        from .variants import VariantError, roster_grader
+        from .variants import VariantError, load_secret, read_roster, roster_lookup
 
         try:
-            grade_many = roster_grader(args.roster, args.secret_file)  # noqa: F811
+            variants = roster_lookup(args.assignment, read_roster(Path(args.roster)), load_secret(args.secret_file))
         except VariantError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -117,6 +118,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 run_canary=not args.no_canary,
                 progress=progress_bar if many else None,
                 log=stderr_log,
+                variants=variants,
             )
         )
     except InternalError as exc:

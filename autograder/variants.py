@@ -28,7 +28,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -282,29 +282,15 @@ def release_roster(assignment_name: str, roster: Roster, out: Path, secret: byte
 # -- grading with a roster ----------------------------------------------------------------------------------
 
 
-def grade_many_with_roster(
-    paths: list[Path], assignment_name: str, roster: Roster, secret: bytes, **kwargs: Any
-) -> Iterator:
-    """:func:`autograder.batch.grade_many` with each submission graded on its student's variant; a
-    submission whose name matches no student (or several) is not graded, and its result says so."""
-    from .batch import grade_many
+def roster_lookup(assignment_name: str, roster: Roster, secret: bytes) -> Callable[[str], tuple[str, dict] | None]:
+    """For :func:`autograder.batch.grade_many`'s ``variants``: a submission's name -> (student, numbers),
+    or None when it matches no student of the roster (or several), which then is not graded and says so."""
 
     def variant_of(name: str) -> tuple[str, dict] | None:
         student = roster.match(name)
         return None if student is None else (student, variant(assignment_name, student, secret).numbers)
 
-    return grade_many(paths, assignment_name, variants=variant_of, **kwargs)
-
-
-def roster_grader(roster_path: str | Path, secret_file: str | None = None) -> Callable[..., Iterator]:
-    """``grade_many`` for ``autograder grade --roster``: same arguments, each submission on its variant."""
-    roster = read_roster(Path(roster_path))
-    secret = load_secret(secret_file)
-
-    def grade_many(paths: list[Path], assignment_name: str, **kwargs: Any) -> Iterator:
-        return grade_many_with_roster(paths, assignment_name, roster, secret, **kwargs)
-
-    return grade_many
+    return variant_of
 
 
 def variants_table(assignment_name: str, roster: Roster, secret: bytes) -> dict[str, dict]:

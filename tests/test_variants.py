@@ -17,6 +17,7 @@ import pytest
 
 from autograder.assignments import get
 from autograder.assignments.hw1 import HOMEWORK, homework_inputs, homework_network
+from autograder.batch import grade_many
 from autograder.grading import ReferenceExpectations, grade_files
 from autograder.public_data import PublicExpectations
 from autograder.submission import load
@@ -24,10 +25,10 @@ from autograder.variants import (
     Roster,
     VariantError,
     VariantExpectations,
-    grade_many_with_roster,
     load_secret,
     read_roster,
     release_roster,
+    roster_lookup,
     specialize,
     variant,
 )
@@ -229,7 +230,13 @@ def test_grading_uses_the_student_s_numbers_and_refuses_unknown_submissions(tmp_
     assert cases["s001"] == variant("hw1", "s001", SECRET).numbers["p1"]["W1"] != cases["s002"]
     shutil.copytree(SOLUTIONS, tmp_path / "zed", ignore=shutil.ignore_patterns("__pycache__"))
     results = list(
-        grade_many_with_roster([tmp_path], "hw1", Roster(("s001",), {"s001": ""}), SECRET, seed=7, run_canary=False)
+        grade_many(
+            [tmp_path],
+            "hw1",
+            seed=7,
+            run_canary=False,
+            variants=roster_lookup("hw1", Roster(("s001",), {"s001": ""}), SECRET),
+        )
     )
     assert len(results) == 1 and "matches no student of the roster" in results[0].error
 
