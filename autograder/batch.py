@@ -310,10 +310,15 @@ def settle_seed(out: Path | None, assignment_name: str, seed: int | None) -> int
     concurrent run, else a fresh one, recorded so that every grader of ``out`` uses the same."""
     if out is None:
         return new_seed() if seed is None else seed
-    path = out / "grading.json"
+    return settle_seed_file(out / "grading.json", {"assignment": assignment_name}, seed)
+
+
+def settle_seed_file(path: Path, fields: dict, seed: int | None) -> int:
+    """The seed recorded in the JSON file ``path`` (with ``fields`` beside it): ``seed`` when given (then
+    recorded), else the recorded one, else a fresh one created exclusively, so concurrent graders agree."""
 
     def text(s: int) -> str:
-        return json.dumps({"assignment": assignment_name, "seed": s}) + "\n"
+        return json.dumps({**fields, "seed": s}) + "\n"
 
     def recorded() -> int | None:
         try:
@@ -512,8 +517,9 @@ def _pool_context():
     canary), cannot be used in a forked child, so such workers are started afresh ("spawn")."""
     import multiprocessing
 
-    device = os.environ.get("AUTOGRADER_DEVICE", "cpu").lower()
-    return multiprocessing.get_context("spawn" if device in ("cuda", "cupy", "auto") else "fork")
+    from source_lib.backend import may_use_gpu
+
+    return multiprocessing.get_context("spawn" if may_use_gpu() else "fork")
 
 
 def _record_failure(out: Path | None, name: str, result: SubmissionResult) -> None:

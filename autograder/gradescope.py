@@ -190,17 +190,13 @@ def build_zip(
 
 def results_document(result: Any, hidden_visibility: str = "after_published", note: str = "") -> dict:
     """Gradescope's results.json for one graded submission (:func:`autograder.report.gradescope_json`, with
-    the hidden checks' visibility and output made safe)."""
+    the hidden checks' visibility chosen and the result's notes added to its output)."""
     from .report import gradescope_json, inert
 
-    doc = gradescope_json(result)
-    for test, check in zip(doc["tests"], result.checks, strict=True):
-        if not check.public:
-            test["visibility"] = hidden_visibility
+    doc = gradescope_json(result, hidden_visibility)
     extra = [inert(n) for n in result.notes] + ([note] if note else [])
     if extra:
         doc["output"] += "\n" + "\n".join(extra)
-    doc["stdout_visibility"] = "hidden"
     return doc
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .checks import Assignment, Check
-from .judges import Outcome, schema_of
+from .judges import Outcome, malformed_reply, malformed_returns, schema_of
 from .sandbox import wire
 from .sandbox.child import conform
 from .sandbox.executor import run_steps
@@ -175,15 +175,17 @@ def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float)
         "returns": case.returns,
     }
     reply = sandbox.run(request, seconds)
+    bad = malformed_reply(reply)  # the form of every reply is checked here, once, for every judge
+    if bad:
+        return Outcome(False, bad)
     if "returns" in reply:
-        if not isinstance(reply["returns"], list):
-            return Outcome(False, "the returned values could not be read: not a list of values")
         try:
             reply = dict(reply, returns=[wire.decode(r) for r in reply["returns"]])
-            if not isinstance(reply.get("steps"), list) or len(reply["returns"]) != len(case.returns):
-                raise wire.WireError("wrong number of values")
         except wire.WireError as exc:
             return Outcome(False, f"the returned values could not be read: {exc}")
+        bad = malformed_returns(reply["returns"], case.expected)
+        if bad:
+            return Outcome(False, bad)
     return check.judge.judge(case.inputs, reply, case.expected)
 
 

@@ -65,7 +65,8 @@ def _strings(value: Any) -> bool:
 def malformed_reply(reply: Any) -> str | None:
     """Why a reply does not have the form the child sends (e.g. a frame the student's code forged), or None.
 
-    Judges read only replies that pass this, so a forged reply costs the case, never crashes the grader."""
+    Judges read only replies that pass this and :func:`malformed_returns` (:func:`autograder.grading.run_case`
+    checks both), so a forged reply costs the case, never crashes the grader."""
     if not isinstance(reply, dict):
         return MALFORMED.format("not an object")
     if "timeout" in reply:
@@ -129,10 +130,8 @@ def malformed_returns(got: list, expected: list) -> str | None:
 
 
 def step_failure(reply: dict) -> str | None:
-    """The first reason the student's calls did not all run, in words; None when they all ran."""
-    bad = malformed_reply(reply)
-    if bad:
-        return bad
+    """The first reason the student's calls did not all run, in words; None when they all ran. The reply
+    has the child's form (:func:`malformed_reply`, checked by the grader before any judge reads it)."""
     if "timeout" in reply:
         return f"did not finish within {reply['timeout']:g} s (an infinite loop, or far too slow)"
     if "died" in reply:
@@ -253,7 +252,7 @@ class Compare:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
+        failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
         if self.no_warnings:
@@ -418,7 +417,7 @@ class GradCheck:
         return g[path[1]] if len(path) == 2 else g
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
+        failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
         values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"], strict=False))
@@ -508,7 +507,7 @@ class IsExpression:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply) or malformed_returns(reply["returns"], expected)
+        failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
         names = {s.name for s in _symbols(inputs)}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import notebooks
 from .assignments import get
-from .batch import grade_many, summarize, write_atomic
+from .batch import grade_many, result_json, summarize, write_atomic
 from .checks import Assignment
 from .grading import SubmissionResult
 from .notebook_grading import resolve_seed, summary
@@ -141,7 +141,7 @@ def grade_course(
         result.notes = notes.get(student, []) + result.notes
         write_atomic(
             course / ".autograder" / "results" / assignment_name / f"{student}.json",
-            json.dumps(result.to_json(), ensure_ascii=False),
+            result_json(result),
         )
     record(course, assignment, results, db_url)
     for student, result in results.items():

@@ -25,7 +25,6 @@ import contextlib
 import io
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -84,24 +83,9 @@ def find_course(folder: Path) -> Path | None:
 def course_seed(course: Path, seed: int | None = None) -> int:
     """The course's grading seed: ``seed`` when given (then stored), else ``autograder.json``'s, else a
     fresh secret one, stored (created exclusively, so concurrent graders agree)."""
-    path = course / SEED_FILE
-    if seed is not None:
-        data = _read_json(path)
-        if data.get("seed") != seed:
-            tmp = path.with_name(f".{SEED_FILE}.{os.getpid()}")
-            tmp.write_text(json.dumps({**data, "seed": seed}) + "\n")
-            os.replace(tmp, path)
-        return seed
-    data = _read_json(path)
-    if isinstance(data.get("seed"), int):
-        return data["seed"]
-    fresh = secrets.randbits(31)
-    try:
-        with open(path, "x") as f:
-            f.write(json.dumps({"seed": fresh}) + "\n")
-        return fresh
-    except FileExistsError:
-        return int(_read_json(path)["seed"])
+    from .batch import settle_seed_file
+
+    return settle_seed_file(course / SEED_FILE, {}, seed)
 
 
 def resolve_seed(course: Path | None, seed: int | None = None) -> int:
@@ -111,15 +95,9 @@ def resolve_seed(course: Path | None, seed: int | None = None) -> int:
         seed = int(env_seed)
     if course is not None:
         return course_seed(course, seed)
-    return secrets.randbits(31) if seed is None else seed
+    from .batch import new_seed
 
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return new_seed() if seed is None else seed
 
 
 def full_declaration(name: str):

@@ -110,7 +110,7 @@ def hidden_output(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def gradescope_json(result: SubmissionResult) -> dict:
+def gradescope_json(result: SubmissionResult, hidden_visibility: str = "after_published") -> dict:
     """Gradescope's results.json: public checks visible at once with their full message; hidden ones after
     grades are published, with :func:`hidden_output` only (the full messages stay in the grader's JSON)."""
     tests = []
@@ -126,7 +126,7 @@ def gradescope_json(result: SubmissionResult) -> dict:
                 "score": c.points,
                 "max_score": c.max_points,
                 "output": output,
-                "visibility": "visible" if c.public else "after_published",
+                "visibility": "visible" if c.public else hidden_visibility,
                 "tags": [c.problem, c.function],
                 "name_format": "text",
                 "output_format": "text",

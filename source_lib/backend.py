@@ -35,6 +35,7 @@ __all__ = [
     "Backend",
     "numpy_backend",
     "cupy_status",
+    "may_use_gpu",
     "select_backend",
     "set_default_device",
     "to_host",
@@ -43,8 +44,8 @@ __all__ = [
 #: The environment variable the grader reads when no device is given on the command line.
 ENV_VAR = "AUTOGRADER_DEVICE"
 #: Accepted choices; "cpu" is "numpy" and "cuda" is "cupy".
-CHOICES = ("numpy", "cpu", "cupy", "cuda", "auto")
 _ALIASES = {"numpy": "numpy", "cpu": "numpy", "cupy": "cupy", "cuda": "cupy", "gpu": "cupy", "auto": "auto"}
+CHOICES = tuple(_ALIASES)
 
 
 _PLAIN_CALLABLES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
@@ -204,6 +205,14 @@ def _normalize(choice: str) -> str:
     if key not in _ALIASES:
         raise ValueError(f"unknown device or backend {choice!r}: expected one of {', '.join(CHOICES)}")
     return _ALIASES[key]
+
+
+def may_use_gpu(choice: str | None = None) -> bool:
+    """Whether ``choice`` (None: ``AUTOGRADER_DEVICE``) may put the reference on a GPU (cupy, cuda, gpu, auto)."""
+    try:
+        return _normalize(choice or os.environ.get(ENV_VAR) or "numpy") != "numpy"
+    except ValueError:
+        return False
 
 
 def select_backend(choice: str | Backend | None = None, *, quiet: bool = False) -> Backend:

@@ -56,6 +56,14 @@ def test_numpy_is_the_default_and_cpu_its_alias(monkeypatch):
     assert b.is_numpy and b.device == "cpu" and b.wrap_module(np) is np
 
 
+def test_which_choices_may_use_a_gpu(monkeypatch):
+    monkeypatch.delenv(B.ENV_VAR, raising=False)
+    assert not B.may_use_gpu()
+    assert [B.may_use_gpu(c) for c in ("cpu", "numpy", "cuda", "cupy", "gpu", "auto")] == [False] * 2 + [True] * 4
+    monkeypatch.setenv(B.ENV_VAR, "GPU")
+    assert B.may_use_gpu()
+
+
 def test_unknown_choice_is_an_error(monkeypatch):
     with pytest.raises(ValueError, match="unknown device or backend 'tpu'"):
         B.select_backend("tpu")
