@@ -53,13 +53,11 @@ class VariantSpec:
     """What one assignment varies per student (declared in the assignment's module as ``VARIANTS``).
 
     draw       rng -> the student's numbers, JSON-able, by problem key (``{"p1": {...}}``)
-    canonical  the numbers of the default release, in the same form
     cases      check id -> (numbers -> that check's cases): the checks graded on the student's numbers
     stubs      stub file name -> (stub text, numbers) -> the stub showing the student's numbers
     """
 
     draw: Callable[[np.random.Generator], dict]
-    canonical: dict
     cases: Mapping[str, Callable[[dict], tuple[Case, ...]]]
     stubs: Mapping[str, Callable[[str, dict], str]]
 
@@ -95,11 +93,16 @@ def secret_path(path: str | Path | None = None) -> Path:
     return Path(os.environ.get(SECRET_FILE_ENV) or SECRET_FILE)
 
 
+def _secret_from_env(path: str | Path | None) -> str | None:
+    """``AUTOGRADER_SECRET``, which counts only when no secret file is named explicitly."""
+    return None if path else os.environ.get(SECRET_ENV) or None
+
+
 def load_secret(path: str | Path | None = None, create: bool = False) -> bytes:
     """The course secret (see the module's docstring for where it lives). With ``create``, a fresh one is
     written to the secret file when there is none; otherwise a missing secret is an error."""
-    value = os.environ.get(SECRET_ENV)
-    if value and not path:
+    value = _secret_from_env(path)
+    if value:
         if len(value.strip()) < MIN_SECRET:
             raise VariantError(f"{SECRET_ENV} is shorter than {MIN_SECRET} characters")
         return value.strip().encode()
@@ -116,9 +119,10 @@ def load_secret(path: str | Path | None = None, create: bool = False) -> bytes:
         )
     file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    token = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(secrets.token_hex(32) + "\n")
-    return file.read_text(encoding="utf-8").strip().encode()
+        f.write(token + "\n")
+    return token.encode()
 
 
 # -- variants -----------------------------------------------------------------------------------------------
@@ -315,7 +319,7 @@ def cli_release(args: Any) -> int:
         return 2
     try:
         roster = read_roster(Path(args.roster))
-        existed = secret_path(args.secret_file).is_file() or bool(os.environ.get(SECRET_ENV))
+        existed = _secret_from_env(args.secret_file) is not None or secret_path(args.secret_file).is_file()
         secret = load_secret(args.secret_file, create=True)
         if not existed:
             print(

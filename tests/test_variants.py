@@ -18,6 +18,7 @@ import pytest
 from autograder.assignments import get
 from autograder.assignments.hw1 import HOMEWORK, homework_inputs, homework_network
 from autograder.batch import grade_many
+from autograder.cli import main
 from autograder.grading import ReferenceExpectations, grade_files
 from autograder.public_data import PublicExpectations
 from autograder.submission import load
@@ -119,6 +120,19 @@ def test_the_secret_comes_from_the_environment_or_the_course_directory(tmp_path,
     monkeypatch.setenv("AUTOGRADER_SECRET", "short")
     with pytest.raises(VariantError, match="shorter"):
         load_secret()
+
+
+def test_release_says_when_it_creates_the_secret_file_it_was_given(tmp_path, monkeypatch, capsys):
+    """An explicit --secret-file wins over AUTOGRADER_SECRET: a new file is created, and release says so."""
+    monkeypatch.setenv("AUTOGRADER_SECRET", "from-the-environment-1234")
+    monkeypatch.setattr("autograder.variants.release_roster", lambda *args: {"s001": tmp_path})
+    (tmp_path / "roster.csv").write_text("student_id\ns001\n")
+    secret_file = tmp_path / "course.secret"
+    args = ["release", "hw1", "--roster", str(tmp_path / "roster.csv"), "--out", str(tmp_path / "b")]
+    assert main([*args, "--secret-file", str(secret_file)]) == 0
+    assert secret_file.is_file() and "created the course secret" in capsys.readouterr().err
+    assert main([*args, "--secret-file", str(secret_file)]) == 0
+    assert "created the course secret" not in capsys.readouterr().err
 
 
 def test_roster_columns_and_submission_names(tmp_path):

@@ -972,7 +972,6 @@ ASSIGNMENT.validate()
 #: all students; the public checks' inputs differ per student through the variant's public seed.
 VARIANTS = VariantSpec(
     draw=lambda rng: {"p1": draw_homework(rng)},
-    canonical={"p1": HOMEWORK},
     cases={
         "p1.bp_step.homework": lambda numbers: (
             Case("the homework's network", lambda rng: homework_inputs(numbers["p1"])),
