@@ -74,9 +74,13 @@ def solutions_folder(assignment: Assignment) -> Path:
     return Path(importlib.import_module(assignment.solutions_package).__file__).parent
 
 
-def canary(assignment: Assignment, expectations: ReferenceExpectations) -> SubmissionResult:
-    """Grade the reference itself through the same sandbox; anything short of full marks is a grader bug."""
-    result = grade_path(solutions_folder(assignment), assignment, expectations)
+def canary(
+    assignment: Assignment, expectations: ReferenceExpectations, problems: list[str] | None = None
+) -> SubmissionResult:
+    """Grade the reference itself through the same sandbox (on ``problems``, default all); anything short of
+    full marks is a grader bug."""
+    files = load(solutions_folder(assignment)).files
+    result = grade_files(files, assignment, expectations, problems=problems, seed=expectations.seed)
     if result.error or result.score < result.max_score - 1e-9:
         lost = [f"{c.id}: {c.message}" for c in result.checks if not c.passed]
         raise InternalError(

@@ -141,19 +141,14 @@ def summary(result, problem: str, graded: bool) -> str:
 
 def canary_once(course: Path | None, assignment, expectations, problem: str) -> None:
     """The reference of ``problem`` through the sandbox, once per course, seed and problem."""
-    from .batch import solutions_folder
-    from .grading import InternalError, grade_files
-    from .submission import load
+    from .batch import canary
 
     marker = None
     if course is not None:
         marker = course / ".autograder" / f"canary-{assignment.name}-{problem}-{expectations.seed}"
         if marker.is_file():
             return
-    files = load(solutions_folder(assignment)).files
-    result = grade_files(files, assignment, expectations, problems=[problem], seed=expectations.seed)
-    if result.score < result.max_score - 1e-9:
-        raise InternalError(f"the reference does not score full marks on {problem} (seed {expectations.seed})")
+    canary(assignment, expectations, problems=[problem])  # raises InternalError unless full marks
     if marker is not None:
         try:
             marker.parent.mkdir(exist_ok=True)

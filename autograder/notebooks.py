@@ -118,8 +118,13 @@ def _start(node: ast.stmt) -> int:
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
 
 
+def _indent(text: str) -> str:
+    """``text`` as the body of a ``try:`` block (``pass`` when empty)."""
+    return "\n".join(("    " + line) if line.strip() else "" for line in text.splitlines()) or "    pass"
+
+
 def helpers_cell_source(helpers: str) -> str:
-    indented = "\n".join(("    " + line) if line.strip() else "" for line in helpers.splitlines()) or "    pass"
+    indented = _indent(helpers)
     return f"{HELPERS_INTRO}try:\n    {BEGIN}\n{indented}\n    {END}\nexcept NotImplementedError:\n    pass"
 
 
@@ -305,18 +310,8 @@ def fill_from_module(nb: dict, module_text: str, module: str) -> dict:
             continue
         if gid in named:
             cell["source"] = functions.pop(gid[len(module) + 1 :])
-        elif gid == f"{module}-helpers":
-            pass
-    helpers = [text for name, text in functions.items() if f"{module}-{name}" not in _solution_ids(nb)]
-    extra = "\n\n".join(rest + helpers)
+    extra = "\n\n".join(rest + list(functions.values()))  # functions without a cell of their own: helpers
     for cell in nb["cells"]:
         if _grade_id(cell) == f"{module}-helpers":
-            indented = "\n".join(("    " + line) if line.strip() else "" for line in extra.splitlines())
-            cell["source"] = f"{HELPERS_INTRO}try:\n{indented or '    pass'}\nexcept NotImplementedError:\n    pass"
+            cell["source"] = f"{HELPERS_INTRO}try:\n{_indent(extra)}\nexcept NotImplementedError:\n    pass"
     return nb
-
-
-def _solution_ids(nb: dict) -> set[str]:
-    return {
-        gid for c in nb["cells"] if (gid := _grade_id(c)) and c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
