@@ -19,6 +19,15 @@ import numpy as np
 
 Inputs = dict[str, Any]
 
+#: Inputs whose names start with one of these are the parent's own (finite-difference probes, the secret
+#: seed of a judge's sample points): judges read them, the child is never sent them.
+PARENT_ONLY = ("probe:", "judge:")
+
+
+def parent_only(name: str) -> bool:
+    """Whether an input stays in the grader (never sent to the student's code)."""
+    return name.startswith(PARENT_ONLY)
+
 _REF = re.compile(r"^([A-Za-z_][\w@+\-]*)((?:\[[^\]]+\])*)$")
 
 

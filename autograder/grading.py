@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Assignment, Check
+from .checks import Assignment, Check, parent_only
 from .judges import Outcome, malformed_reply, malformed_returns, schema_of
 from .sandbox import wire
 from .sandbox.child import conform
@@ -156,7 +156,7 @@ def describe_inputs(inputs: dict) -> str:
     """A short description of a case's inputs for the feedback: shapes and small settings, no values."""
     parts = []
     for k, v in inputs.items():
-        if k.startswith("probe:") or "@" in k:
+        if parent_only(k) or "@" in k:
             continue
         if isinstance(v, np.ndarray):
             parts.append(f"{k} {v.shape}" + ("" if v.dtype == np.float64 else f" {v.dtype}"))
@@ -167,7 +167,7 @@ def describe_inputs(inputs: dict) -> str:
 
 def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> Outcome:
     if case.wire_inputs is None:
-        case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not k.startswith("probe:")}
+        case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}
     request = {
         "module": check.module,
         "inputs": case.wire_inputs,
