@@ -23,6 +23,7 @@ from .sandbox import wire
 from .sandbox.child import conform
 from .sandbox.executor import run_steps
 from .sandbox.runner import Sandbox
+from .student_text import cap_notes, cap_text
 
 REQUEST_SECONDS = 5.0
 SUBMISSION_SECONDS = 120.0
@@ -166,6 +167,14 @@ def describe_inputs(inputs: dict) -> str:
 
 
 def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> Outcome:
+    """Run one case in the sandbox and judge the reply here (its form first, for every judge)."""
+    return _run_case(sandbox, check, case, seconds)[0]
+
+
+def _run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> tuple[Outcome, str | None]:
+    """The case's outcome, and why the module's code must get no more requests (a reply that broke the
+    protocol: over its size cap, malformed, forged, not in the child's form; the child never sends one), or
+    None. The reply may take 4 MiB plus 4 times what the expected values take (:func:`wire.reply_cap`)."""
     if case.wire_inputs is None:
         case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}
     request = {
@@ -173,20 +182,82 @@ def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float)
         "inputs": case.wire_inputs,
         "steps": case.steps,
         "returns": case.returns,
+        "reply_bytes": wire.reply_cap(wire.payload_bytes(case.expected)),
     }
     reply = sandbox.run(request, seconds)
+    refused = getattr(sandbox, "refused", None)  # set by the sandbox when the frame itself broke the protocol
+    if refused:
+        return Outcome(False, refused), refused
     bad = malformed_reply(reply)  # the form of every reply is checked here, once, for every judge
     if bad:
-        return Outcome(False, bad)
+        return Outcome(False, bad), bad
     if "returns" in reply:
         try:
             reply = dict(reply, returns=[wire.decode(r) for r in reply["returns"]])
         except wire.WireError as exc:
-            return Outcome(False, f"the returned values could not be read: {exc}")
+            return Outcome(False, f"the returned values could not be read: {exc}"), None
         bad = malformed_returns(reply["returns"], case.expected)
         if bad:
-            return Outcome(False, bad)
-    return check.judge.judge(case.inputs, reply, case.expected)
+            return Outcome(False, bad), bad
+    return check.judge.judge(case.inputs, reply, case.expected), None
+
+
+@dataclass
+class _Progress:
+    """What one submission's grading has learnt so far, across its sandboxes: functions that timed out (not
+    called again) and modules whose code broke the protocol (no more requests at all)."""
+
+    start: float
+    budget_seconds: float
+    timed_out: set[tuple[str, str]] = field(default_factory=set)
+    stopped: dict[str, str] = field(default_factory=dict)
+
+    def not_run(self, check: Check, fns: set[tuple[str, str]]) -> str | None:
+        if check.module in self.stopped:
+            return f"not run: the evaluator was stopped earlier ({check.module}.py: {self.stopped[check.module]})"
+        if time.monotonic() - self.start > self.budget_seconds:
+            return f"not run: the submission used up its {self.budget_seconds:g} s"
+        if fns & self.timed_out:
+            return f"not run: {sorted(fns & self.timed_out)[0][1]} did not finish earlier"
+        return None
+
+
+def _grade_check(
+    sandbox: Sandbox, check: Check, cases: list[PreparedCase], progress: _Progress, seconds: float
+) -> CheckResult:
+    """One check's cases, run and judged; every message capped (:func:`cap_text`)."""
+    case_results = []
+    for case in cases:
+        fns = {(check.module, f) for f in _functions_of(case)}
+        skipped = progress.not_run(check, fns)
+        if skipped:
+            outcome = Outcome(False, skipped)
+        else:
+            outcome, refused = _run_case(sandbox, check, case, seconds)
+            if refused:
+                progress.stopped[check.module] = cap_text(refused, 300)
+            elif outcome.message.startswith("did not finish"):
+                progress.timed_out |= fns
+        message = cap_text(outcome.message)
+        if not outcome.passed:
+            shown = "" if "(" in case.label else describe_inputs(case.inputs)
+            message = f"[{case.label}{'; ' + shown if shown else ''}] {message}"
+        case_results.append(CaseResult(case.label, outcome.passed, message))
+    passed = sum(c.passed for c in case_results)
+    points = round(check.points * passed / max(1, len(case_results)), 4)
+    first = next((c.message for c in case_results if not c.passed), "")
+    return CheckResult(
+        check.id,
+        check.problem,
+        check.function,
+        check.title,
+        check.public,
+        points,
+        check.points,
+        first,
+        check.hint if first else "",
+        case_results,
+    )
 
 
 def preload_for(checks: list[Check]) -> tuple[str, ...]:
@@ -213,56 +284,38 @@ def grade_files(
     request_seconds: float = REQUEST_SECONDS,
     budget_seconds: float = SUBMISSION_SECONDS,
 ) -> SubmissionResult:
-    """Grade the student's files (``{"p1_bp_relu.py": path, ...}``) on every selected check."""
+    """Grade the student's files (``{"p1_bp_relu.py": path, ...}``) on every selected check.
+
+    The public checks run first, in a sandbox child that is never sent a hidden input; the hidden ones then
+    run in a fresh sandbox (a new child and a fresh copy of the files, so nothing the first child kept in
+    memory or wrote to its folder reaches the second; only its import markers carry over). So no public
+    check's message, which the student sees at once, can hold what a hidden check's inputs were. The
+    results keep the assignment's order of the checks."""
     start = time.monotonic()
-    results: list[CheckResult] = []
-    timed_out: set[tuple[str, str]] = set()
     selected = [
         c
         for c in assignment.checks
         if not (problems and c.problem not in problems) and not (public_only and not c.public)
     ]
-    with Sandbox(files, preload=preload_for(selected)) as sandbox:
-        sandbox.start()  # the child starts up while the expected values are computed
-        prepared = [(check, expectations.cases(check)) for check in selected]
-        for check, cases in prepared:
-            case_results = []
-            for case in cases:
-                fns = {(check.module, f) for f in _functions_of(case)}
-                if time.monotonic() - start > budget_seconds:
-                    outcome = Outcome(False, f"not run: the submission used up its {budget_seconds:g} s")
-                elif fns & timed_out:
-                    fn = sorted(fns & timed_out)[0][1]
-                    outcome = Outcome(False, f"not run: {fn} did not finish earlier")
-                else:
-                    outcome = run_case(sandbox, check, case, request_seconds)
-                    if outcome.message.startswith("did not finish"):
-                        timed_out |= fns
-                message = outcome.message
-                if not outcome.passed:
-                    shown = "" if "(" in case.label else describe_inputs(case.inputs)
-                    message = f"[{case.label}{'; ' + shown if shown else ''}] {message}"
-                case_results.append(CaseResult(case.label, outcome.passed, message))
-            passed = sum(c.passed for c in case_results)
-            points = round(check.points * passed / max(1, len(case_results)), 4)
-            first = next((c.message for c in case_results if not c.passed), "")
-            results.append(
-                CheckResult(
-                    check.id,
-                    check.problem,
-                    check.function,
-                    check.title,
-                    check.public,
-                    points,
-                    check.points,
-                    first,
-                    check.hint if first else "",
-                    case_results,
-                )
-            )
-        output = sandbox.output()
-        notes = list(sandbox.notes)
-    return summarize(name, assignment, results, seed, notes, output, time.monotonic() - start)
+    progress = _Progress(start, budget_seconds)
+    results: list[CheckResult | None] = [None] * len(selected)
+    groups = [[i for i, c in enumerate(selected) if c.public], [i for i, c in enumerate(selected) if not c.public]]
+    notes: list[str] | None = None
+    outputs: list[str] = []
+    markers: list[str] = []
+    for group in (g for g in groups if g):
+        with Sandbox(files, preload=preload_for(selected)) as sandbox:
+            sandbox.carry_markers(markers)
+            sandbox.start()  # the child starts up while the expected values are computed
+            prepared = [(i, expectations.cases(selected[i])) for i in group]
+            for i, cases in prepared:
+                results[i] = _grade_check(sandbox, selected[i], cases, progress, request_seconds)
+            markers = sandbox.import_markers()
+            outputs.append(sandbox.output())
+            notes = list(sandbox.notes) if notes is None else notes
+    checks = [r for r in results if r is not None]
+    output = cap_text("\n".join(o for o in outputs if o))
+    return summarize(name, assignment, checks, seed, cap_notes(notes or []), output, time.monotonic() - start)
 
 
 def summarize(

@@ -337,3 +337,48 @@ def test_reply_strings_can_always_be_written_as_utf8(text):
     reply = {"crash": {"type": "ValueError", "message": text}}
     got = wire.parse_frame(json.dumps(reply).encode("ascii"))  # the child's json escapes it: valid JSON
     got["crash"]["message"].encode("utf-8")
+
+
+# -- reply bounds ----------------------------------------------------------------------------------------
+
+
+def _values(value) -> int:
+    """How many JSON values (object keys included) ``value`` holds."""
+    if isinstance(value, list):
+        return 1 + sum(_values(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + sum(1 + _values(v) for v in value.values())
+    return 1
+
+
+@FUZZ
+@given(
+    st.recursive(
+        JSON_SCALARS,
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+        max_leaves=40,
+    )
+)
+def test_the_count_before_parsing_is_never_below_the_values_json_holds(value):
+    for text in (json.dumps(value), json.dumps(value, separators=(",", ":")), json.dumps(value, indent=1)):
+        assert wire.count_values(text.encode()) >= _values(value)
+
+
+@FUZZ
+@given(
+    st.sampled_from(["<f8", "<f4", "<i8", "|b1", "<c16", "<u2"]),
+    st.lists(st.integers(0, 7), max_size=4),
+    st.integers(0, 3),
+)
+def test_an_honest_reply_of_the_expected_form_is_always_under_its_cap(descr, shape, wrap):
+    """The child's reply to a request whose expected value is ``a``: even as float64 or complex128 where ``a``
+    is float32, it fits the cap derived from ``a`` (only the shape of a wrong answer can make it too big)."""
+    a = np.zeros(shape, dtype=descr)
+    expected = [a, (a, a), {"W": a}, [a, True]][wrap]
+    for returned in (a, np.zeros(shape), np.zeros(shape, dtype=np.complex128)):
+        value = [returned, (returned, returned), {"W": returned}, [returned, True]][wrap]
+        reply = {"steps": [{"name": "r", "fn": "f", "status": "ok", "mutated": [], "warnings": []}] * 20, "id": 1}
+        reply["returns"] = [wire.encode(value)]
+        frame = wire.frame_bytes(reply)
+        assert len(frame) - 8 <= wire.reply_cap(wire.payload_bytes([expected]))
+        assert wire.count_values(frame[8:]) <= wire.MAX_REPLY_NODES

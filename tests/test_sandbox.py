@@ -184,6 +184,52 @@ def numpy_location():
         "statistics": statistics.__file__, "same_numpy": numpy is np,
         "sum": float(numpy.arange(5.0).sum()),
     })
+
+
+def _protocol_write(data):
+    # raw bytes to the evaluator's protocol pipe (the first pipe fd that accepts a write), as forgers do
+    import stat
+    for fd in range(3, 64):
+        try:
+            if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                continue
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            return fd
+        except OSError:
+            continue
+    return None
+
+
+def _request_id():
+    frame = sys._getframe(1)
+    while frame is not None:
+        request = frame.f_locals.get("request")
+        if isinstance(request, dict) and "id" in request:
+            return request["id"]
+        frame = frame.f_back
+    return None
+
+
+def forge_huge_prefix():
+    # a length prefix that claims 1 GiB, and not one byte of the body: only a parent that reads it waits
+    import time
+    _protocol_write((1 << 30).to_bytes(8, "big"))
+    time.sleep(3)
+    return np.zeros(1)
+
+
+def forge_many_values():
+    body = ('{"id":%d,"steps":[],"returns":[[' % _request_id() + "0," * 200_000 + '0]]}').encode()
+    _protocol_write(len(body).to_bytes(8, "big") + body)
+    return np.zeros(1)
+
+
+def forge_deep():
+    body = ('{"id":%d,"steps":[],"returns":[' % _request_id() + "[" * 300 + "]" * 300 + "]}").encode()
+    _protocol_write(len(body).to_bytes(8, "big") + body)
+    return np.zeros(1)
 """
 
 FILES = {
@@ -624,3 +670,67 @@ def test_sys_exit_is_an_error_step_and_the_child_lives(sandbox, fn, message):
     assert reply["returns"] == [{"$error": "not computed"}]
     assert_works(sandbox)
     assert sandbox.restarts == before
+
+
+# -- replies bounded before they are parsed --------------------------------------------------------------
+
+
+def test_a_frame_over_the_cap_is_refused_from_its_length_prefix(sandbox):
+    """The forged prefix claims 1 GiB and no body follows: the parent refuses it at once (it never waits for,
+    reads or allocates the body), kills the child and says why in ``refused``."""
+    assert_works(sandbox)
+    t0 = time.monotonic()
+    reply = sandbox.run(request("forge_huge_prefix"), 5.0)
+    assert time.monotonic() - t0 < 2.5  # the forger sleeps 3 s after the prefix
+    assert set(reply) == {"died"}
+    assert "1073741824 bytes, over the" in reply["died"] and "written by your code" in reply["died"]
+    assert sandbox.refused == reply["died"]
+    assert sandbox.proc is None  # killed: nothing more is read from it
+    assert_works(sandbox)
+    assert sandbox.refused is None  # every call starts afresh
+
+
+def test_the_cap_comes_from_the_request(sandbox):
+    """The same value is fine under the default cap and refused under a small one; the honest child, told
+    the cap, sends an ``$error`` in place of values that do not fit (never a frame over the cap)."""
+    req = request("huge_list")
+    ok = sandbox.run(req, 2.0)
+    assert ok["steps"][0]["status"] == "ok" and "$npy" in ok["returns"][0]
+    small = sandbox.run(dict(req, reply_bytes=1_000_000), 2.0)
+    assert sandbox.refused is None
+    assert small["steps"][0]["status"] == "ok"
+    (err,) = small["returns"]
+    assert "more than the grader reads for this case (1000000)" in err["$error"], err
+    assert_works(sandbox)
+
+
+@pytest.mark.parametrize(
+    ("fn", "why"), [("forge_many_values", "more than 100000 values"), ("forge_deep", "nested more than 200 deep")]
+)
+def test_a_reply_with_too_many_or_too_deep_values_is_refused(sandbox, fn, why):
+    reply = sandbox.run(request(fn), 5.0)
+    assert set(reply) == {"died"} and why in reply["died"], reply
+    assert sandbox.refused == reply["died"] and sandbox.proc is None
+    assert_works(sandbox)
+
+
+def test_import_markers_carry_over_to_a_fresh_sandbox(tmp_path):
+    """A module whose import killed the child is marked; a later sandbox of the same submission (grading's
+    hidden checks) counts it as never finished without running its top-level code again."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "dies.py").write_text("import os\nos._exit(5)\n")
+    (src / "fine.py").write_text("def f():\n    return 1.0\n")
+    files = {p.name: p for p in src.iterdir()}
+    with Sandbox(files) as first:
+        assert "died" in first.run(request("f", module="dies", schema={"kind": "scalar"}), SECONDS)
+        assert first.run(request("f", module="fine", schema={"kind": "scalar"}), SECONDS)["steps"][0]["status"] == "ok"
+        markers = first.import_markers()
+    assert markers == ["dies"]
+    with Sandbox(files) as second:
+        assert second.import_markers() == []  # a fresh folder: nothing of the first sandbox is there
+        second.carry_markers([*markers, "../escape", "nosuchmodule"])
+        assert second.import_markers() == ["dies"]
+        (step,) = second.run(request("f", module="dies", schema={"kind": "scalar"}), SECONDS)["steps"]
+        assert step["status"] == "missing" and "never finished" in step["error"]["message"]
+        assert not (second.folder.parent / "escape").exists()

@@ -469,3 +469,59 @@ def test_header_text_edits_never_raise_anything_but_wire_error(raw, data):
     pos = data.draw(st.integers(text_start, end - 1))
     buf[pos] = ord(data.draw(st.sampled_from("0123456789,()'<>|fiucbOUV-. TrueFalse")))
     check_npy_result(b64(bytes(buf)))
+
+
+# -- reply bounds ----------------------------------------------------------------------------------------
+
+
+def test_read_frame_refuses_a_frame_over_the_readers_cap_without_reading_it():
+    body = json.dumps({"steps": [], "returns": []}).encode()
+    stream = GuardedStream(struct.pack(">Q", len(body)) + body, allowed=8)
+    with pytest.raises(wire.FrameTooLarge, match=f"frame of {len(body)} bytes is over the limit of {len(body) - 1}"):
+        wire.read_frame(stream, max_bytes=len(body) - 1)
+    assert stream.consumed == 8
+    assert wire.read_frame(io.BytesIO(struct.pack(">Q", len(body)) + body), max_bytes=len(body)) == json.loads(body)
+
+
+def test_reply_cap_is_a_base_plus_a_multiple_of_the_payload_and_never_over_the_frame_limit():
+    assert wire.reply_cap(0) == wire.REPLY_BASE_BYTES
+    assert wire.reply_cap(1000) == wire.REPLY_BASE_BYTES + wire.REPLY_PAYLOAD_FACTOR * 1000
+    assert wire.reply_cap(-5) == wire.REPLY_BASE_BYTES
+    assert wire.reply_cap(10**12) == wire.MAX_FRAME_BYTES
+
+
+def test_too_many_values_are_refused_before_json_parses_them(monkeypatch):
+    def no_parse(text):
+        raise AssertionError("parsed")
+
+    body = b"[" + b"0," * 200 + b"0]"
+    monkeypatch.setattr(wire, "_loads", no_parse)
+    with pytest.raises(wire.WireError, match="malformed reply: more than 100 values"):
+        wire.parse_frame(body, max_nodes=100)
+    monkeypatch.undo()
+    assert len(wire.parse_frame(body, max_nodes=202)) == 201  # 201 numbers and their list
+    assert len(wire.parse_frame(b"[" + b"0," * 200_000 + b"0]", max_nodes=None)) == 200_001  # the child's requests
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.parse_frame(b"[" + b"0," * wire.MAX_REPLY_NODES + b"0]")
+
+
+@pytest.mark.parametrize("depth", [wire.MAX_JSON_DEPTH - 1, wire.MAX_JSON_DEPTH])
+def test_nesting_up_to_the_bound_is_read(depth):
+    value = wire.parse_frame(("[" * depth + "]" * depth).encode())
+    for _ in range(depth - 1):
+        (value,) = value
+    assert value == []
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 201 + "]" * 201, '{"a":' * 201 + "1" + "}" * 201, '[{"k":' * 150 + "1" + "}]" * 150]
+)
+def test_nesting_over_the_bound_is_refused(body):
+    with pytest.raises(wire.WireError, match=f"nested more than {wire.MAX_JSON_DEPTH} deep"):
+        wire.parse_frame(body.encode())
+
+
+def test_payload_bytes_of_a_reference_reply_covers_its_encoding():
+    value = ({"W1": np.zeros((3, 4)), "b1": np.zeros(3)}, np.float64(2.0), True, {"$srepr": "Symbol('x')"})
+    encoded = wire.frame_bytes([wire.encode(v) if not isinstance(v, dict) or "$srepr" not in v else v for v in value])
+    assert len(encoded) <= wire.payload_bytes(list(value)) < 3 * len(encoded)

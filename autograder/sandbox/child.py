@@ -117,6 +117,12 @@ def _syntax_message(exc: SyntaxError) -> str:
     return msg
 
 
+def _some(names: list[str], shown: int = 5, width: int = 40) -> str:
+    """A few of the student's names, each cut short: the message names the mistake, not all 20,000 keys."""
+    cut = [n if len(n) <= width else n[:width] + "..." for n in names[:shown]]
+    return f"{cut}" + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def conform(value: Any, schema: dict) -> Any:
     """Encode a student's return value in the form the parent asked for, or ``{"$error": why}``."""
     kind = schema["kind"]
@@ -155,7 +161,8 @@ def conform(value: Any, schema: dict) -> Any:
             missing = [k for k in want if k not in value]
             extra = [k for k in keys if k not in want]
             if missing or extra:
-                parts = ([f"missing keys {missing}"] if missing else []) + ([f"extra keys {extra}"] if extra else [])
+                parts = [f"missing keys {missing}"] if missing else []
+                parts += [f"extra keys {_some(extra)}"] if extra else []
                 return {"$error": "returned a dict with " + " and ".join(parts)}
             return {"$dict": {k: conform(value[k], s) for k, s in want.items()}}
         if kind == "any":
@@ -214,7 +221,7 @@ def main(folder: str, log_path: str, preload: tuple[str, ...] = ()) -> None:
     wire.write_frame(proto_out, {"ready": True})
     while True:
         try:
-            request = wire.read_frame(proto_in)
+            request = wire.read_frame(proto_in, max_nodes=None)  # the grader's own requests
         except EOFError:
             return
         seconds = float(request.get("seconds", 10.0))
@@ -229,4 +236,22 @@ def main(folder: str, log_path: str, preload: tuple[str, ...] = ()) -> None:
             reply = {"crash": describe_exception(exc)}
         if "id" in request:  # lets the parent tell this reply from one the student's code wrote itself
             reply["id"] = request["id"]
-        wire.write_frame(proto_out, reply)
+        proto_out.write(_bounded_frame(reply, request.get("reply_bytes")))
+        proto_out.flush()
+
+
+def _bounded_frame(reply: dict, cap: Any) -> bytes:
+    """The reply's frame, kept under the parent's cap (``reply_bytes``): the parent refuses a longer frame
+    as one the student's code forged, so values too large to send become an ``$error`` each."""
+    data = wire.frame_bytes(reply)
+    if not isinstance(cap, int) or len(data) - 8 <= cap:
+        return data
+    why = (
+        f"the returned values take {len(data) - 8} bytes, more than the grader reads for this case ({cap}); "
+        "check their shapes"
+    )
+    if isinstance(reply.get("returns"), list):
+        data = wire.frame_bytes(dict(reply, returns=[{"$error": why} for _ in reply["returns"]]))
+    if len(data) - 8 > cap:
+        data = wire.frame_bytes({"crash": {"type": "ReplyTooLarge", "message": why}, "id": reply.get("id")})
+    return data

@@ -9,7 +9,10 @@ filesystem view, no-new-privileges and a seccomp filter; ``autograder doctor`` l
 - its working directory is a fresh temporary folder holding only copies of the submission's ``.py`` files;
 - a minimal environment, one BLAS thread, resource limits on CPU time, address space, file size and
   core dumps, a new session (so the whole process group is killed after a timeout);
-- replies are read with a deadline and a size cap, then validated by :mod:`autograder.sandbox.wire`.
+- replies are read with a deadline and a size cap (the request's ``reply_bytes``, derived by the grader from the
+  expected values; a longer frame is refused from its length prefix, unread), their values counted before
+  JSON parses them, then validated by :mod:`autograder.sandbox.wire`. A reply that breaks the protocol (over the
+  cap, malformed, not asked for) kills the child and is recorded in :attr:`Sandbox.refused`.
 
 Children are forked by a zygote (:mod:`autograder.sandbox.zygote`) that has imported NumPy and SymPy once,
 so a submission's child starts in milliseconds; each fork confines itself exactly as a started child does.
@@ -39,6 +42,7 @@ from . import forkserver, isolation, wire
 CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py", "isolation.py", "zygote.py")
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
+MARKER = ".importing-"  # the child's marker of an import under way (child.Submission)
 DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
 
 _runtime: Path | None = None
@@ -140,6 +144,7 @@ class Sandbox:
         self.ready = False
         self.restarts = 0  # children started again after one died or was killed
         self.request_id = 0  # every request carries the next id; the child echoes it in its reply
+        self.refused: str | None = None  # why the last reply broke the protocol (the child was then killed)
         self.uid_claim = None
         if isolation.in_force()["uid"]["on"]:
             self.uid_claim = isolation.claim_uid()
@@ -239,7 +244,7 @@ class Sandbox:
     def _ready_reply(self) -> Any:
         """The child's first frame (``{"ready": true}`` or a ``confine_error``), else why none came."""
         try:
-            return self._read(time.monotonic() + self.startup_seconds)
+            return self._read(time.monotonic() + self.startup_seconds, wire.READY_BYTES)
         except (TimeoutError, EOFError, wire.WireError) as exc:
             return repr(exc)
 
@@ -298,6 +303,23 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def import_markers(self) -> list[str]:
+        """The modules whose import never finished in this sandbox (the child's ``.importing-*`` markers)."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        stems = {Path(n).stem for n in os.listdir(self.folder) if n.endswith(".py")}
+        return sorted(n[len(MARKER) :] for n in names if n.startswith(MARKER) and n[len(MARKER) :] in stems)
+
+    def carry_markers(self, modules: list[str]) -> None:
+        """Mark these modules' imports as never finished here too (from an earlier sandbox of the submission),
+        so a module that hung or crashed at import is not run again in a fresh child."""
+        stems = {p.stem for p in self.folder.glob("*.py")}
+        for module in modules:
+            if module in stems:
+                (self.folder / f"{MARKER}{module}").touch()
+
     def output(self, limit: int = 2000) -> str:
         """The first characters the student's code printed (stdout and stderr), for the feedback."""
         try:
@@ -307,9 +329,11 @@ class Sandbox:
             return ""
 
     # -- I/O under a deadline ---------------------------------------------------------------------
-    def _read_exact(self, n: int, deadline: float) -> bytes:
+    def _read_exact(self, n: int, deadline: float) -> bytearray:
+        """``n`` bytes of the child's protocol, read into one buffer (no second copy of a large reply)."""
         fd = self.proc.stdout.fileno()
-        chunks, got = [], 0
+        buf = bytearray(n)
+        view, got = memoryview(buf), 0
         while got < n:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -317,17 +341,18 @@ class Sandbox:
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 raise TimeoutError
-            chunk = os.read(fd, min(n - got, 1 << 20))
-            if not chunk:
+            read = os.readv(fd, [view[got : got + (1 << 20)]])
+            if not read:
                 raise EOFError
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
+            got += read
+        view.release()
+        return buf
 
-    def _read(self, deadline: float) -> Any:
+    def _read(self, deadline: float, max_bytes: int) -> Any:
+        """One frame; over ``max_bytes`` it is refused from its length prefix and its body never read."""
         (length,) = struct.unpack(">Q", self._read_exact(8, deadline))
-        if length > wire.MAX_FRAME_BYTES:
-            raise wire.WireError(f"reply of {length} bytes is over the limit")
+        if length > max_bytes:
+            raise wire.FrameTooLarge(f"a reply of {length} bytes, over the {max_bytes} bytes this request allows")
         return wire.parse_frame(self._read_exact(length, deadline))
 
     def _write(self, data: bytes, deadline: float) -> None:
@@ -359,7 +384,13 @@ class Sandbox:
 
     # -- the one public call ------------------------------------------------------------------------
     def run(self, request: dict, seconds: float) -> dict:
-        """Send one program; returns the child's reply, or ``{"timeout": ...}`` / ``{"died": message}``."""
+        """Send one program; returns the child's reply, or ``{"timeout": ...}`` / ``{"died": message}``.
+
+        The reply may take ``request["reply_bytes"]`` bytes (else :data:`wire.DEFAULT_REPLY_BYTES`); the child is
+        told the cap and keeps under it. A reply that breaks the protocol (over the cap, malformed, too many
+        values, not the one asked for) kills the child, comes back as ``{"died": ...}`` and sets
+        :attr:`refused` (which every call resets)."""
+        self.refused = None
         if self.proc is not None and self.proc.poll() is not None:
             self.kill()
         if self.proc is None:
@@ -368,18 +399,17 @@ class Sandbox:
         if not self.ready:
             self._wait_ready()
         self.request_id += 1
-        body = dict(request, seconds=seconds, id=self.request_id)
-        import json
-
-        data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        cap = request.get("reply_bytes")
+        cap = cap if isinstance(cap, int) and 0 < cap <= wire.MAX_FRAME_BYTES else wire.DEFAULT_REPLY_BYTES
+        body = dict(request, seconds=seconds, id=self.request_id, reply_bytes=cap)
         deadline = time.monotonic() + seconds + 2.0
         try:
-            self._write(struct.pack(">Q", len(data)) + data, deadline)
-            reply = self._read(deadline)
+            self._write(wire.frame_bytes(body), deadline)
+            reply = self._read(deadline, cap)
             for _ in range(4):  # a late reply to an earlier request (a forged twin was taken for it): skip
                 if not (isinstance(reply, dict) and isinstance(reply.get("id"), int) and reply["id"] < self.request_id):
                     break
-                reply = self._read(deadline)
+                reply = self._read(deadline, cap)
         except TimeoutError:
             self.kill()
             return {"timeout": seconds}
@@ -388,15 +418,22 @@ class Sandbox:
             message = self._death()
             self.kill()
             return {"died": message}
+        except wire.FrameTooLarge as exc:
+            return self._refuse(f"the evaluator's channel carried {exc} (written by your code)")
         except wire.WireError as exc:
-            self.kill()
-            return {"died": f"the evaluator sent a malformed reply ({exc})"}
+            return self._refuse(f"the evaluator sent a malformed reply ({exc})")
         if not isinstance(reply, dict):
-            self.kill()
-            return {"died": "the evaluator sent a malformed reply"}
+            return self._refuse("the evaluator sent a malformed reply")
         if reply.pop("id", None) != self.request_id:  # written by the student's code, not by the evaluator
-            self.kill()
-            return {"died": "the evaluator's channel carried a reply the grader did not ask for (written by your code)"}
+            return self._refuse(
+                "the evaluator's channel carried a reply the grader did not ask for (written by your code)"
+            )
         if reply.get("timeout"):
             return {"timeout": seconds}
         return reply
+
+    def _refuse(self, why: str) -> dict:
+        """A reply that broke the protocol: the child is killed (nothing more is read from it) and ``why`` kept."""
+        self.kill()
+        self.refused = why
+        return {"died": why}

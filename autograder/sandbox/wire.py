@@ -6,6 +6,12 @@ JSON, and SymPy answers as ``srepr`` text that the parent parses with an allow-l
 
 Frame: an 8-byte big-endian length, then that many bytes of UTF-8 JSON.
 
+A reply is bounded before it is parsed: the parent allows each request a byte cap (:func:`reply_cap`: 4 MiB
+plus 4 times the size the expected values take on the wire, sent to the child as ``reply_bytes``; the child
+keeps its honest replies under it) and refuses a longer frame from its length prefix alone, without reading
+its body. A frame's values are counted before JSON parses it (at most :data:`MAX_REPLY_NODES`, a cheap count
+of the separators) and nested at most :data:`MAX_JSON_DEPTH` deep.
+
 Encoded values (both directions):
     JSON null/bool/int/float/str      as themselves
     {"$npy": base64}                  a NumPy array
@@ -27,7 +33,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_FRAME_BYTES = 256 * 1024 * 1024  # any frame, either direction (requests carry a class's inputs)
+REPLY_BASE_BYTES = 4 * 1024 * 1024  # a reply's allowance beyond its values: step reports, error texts
+REPLY_PAYLOAD_FACTOR = 4  # float64 where float32 is expected, complex where real: still readable
+DEFAULT_REPLY_BYTES = 32 * 1024 * 1024  # a request that names no cap of its own
+READY_BYTES = 64 * 1024  # the child's first frame
+MAX_REPLY_NODES = 100_000  # JSON values in one frame; the child's replies hold a few hundred
+MAX_JSON_DEPTH = 200  # containers inside containers; the child's replies nest about ten deep
 MAX_ARRAY_ELEMENTS = 20_000_000
 ALLOWED_DTYPES = frozenset(
     np.dtype(t).str
@@ -62,31 +74,74 @@ class WireError(ValueError):
     """A frame or value that does not follow the wire format."""
 
 
-def write_frame(stream: BinaryIO, message: Any) -> None:
+class FrameTooLarge(WireError):
+    """A frame whose length prefix is over the reader's cap (its body is never read)."""
+
+
+def reply_cap(payload_bytes: int) -> int:
+    """The most bytes the parent reads of a reply whose expected values take ``payload_bytes`` on the wire."""
+    return min(MAX_FRAME_BYTES, REPLY_BASE_BYTES + REPLY_PAYLOAD_FACTOR * max(0, int(payload_bytes)))
+
+
+def payload_bytes(value: Any) -> int:
+    """About how many bytes ``value`` (decoded: arrays, SymPy answers as ``{"$srepr": ...}``, containers,
+    plain data) takes on the wire: base64 ``.npy`` for arrays, the text for strings, a little per item."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return (value.nbytes + 160) * 4 // 3 + 32
+    if isinstance(value, str):
+        return len(value) + 8
+    if isinstance(value, dict):
+        return sum(payload_bytes(k) + payload_bytes(v) for k, v in value.items()) + 16
+    if isinstance(value, (list, tuple)):
+        return sum(payload_bytes(v) for v in value) + 16
+    return 32
+
+
+def frame_bytes(message: Any) -> bytes:
+    """One whole frame: the length prefix and the JSON body."""
     data = _dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
-    stream.write(_pack_length(len(data)) + data)
+    return _pack_length(len(data)) + data
+
+
+def write_frame(stream: BinaryIO, message: Any) -> None:
+    stream.write(frame_bytes(message))
     stream.flush()
 
 
-def parse_frame(data: bytes) -> Any:
-    """JSON of one frame's body; raises WireError on anything malformed."""
+def count_values(data: bytes | bytearray) -> int:
+    """An upper bound on the JSON values (and keys) in ``data``, without parsing it: every value but the
+    first follows a ``[``, ``,`` or ``:``, every key a ``{`` or ``,`` (the same bytes inside strings only
+    make the bound looser)."""
+    return 1 + sum(data.count(c) for c in (b",", b":", b"[", b"{"))
+
+
+def parse_frame(data: bytes | bytearray, max_nodes: int | None = MAX_REPLY_NODES) -> Any:
+    """JSON of one frame's body; raises WireError on anything malformed, on more than ``max_nodes`` values
+    (counted before parsing) and on containers nested more than :data:`MAX_JSON_DEPTH` deep."""
+    if max_nodes is not None and count_values(data) > max_nodes:
+        raise WireError(f"malformed reply: more than {max_nodes} values")
     try:
-        return _scrub(_loads(data.decode("utf-8")))
+        return _scrub(_loads(data.decode("utf-8")), 0)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, WireError):
+            raise
         raise WireError(f"malformed reply: {type(exc).__name__}") from None
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _scrub(value: Any) -> Any:
-    """Lone surrogates (valid JSON escapes, but no text that can be printed or saved) become U+FFFD."""
+def _scrub(value: Any, depth: int) -> Any:
+    """Lone surrogates (valid JSON escapes, but no text that can be printed or saved) become U+FFFD; nesting
+    deeper than :data:`MAX_JSON_DEPTH` is refused."""
     if type(value) is str:
         return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+    if depth >= MAX_JSON_DEPTH and type(value) in (list, dict):
+        raise WireError(f"malformed reply: nested more than {MAX_JSON_DEPTH} deep")
     if type(value) is list:
-        return [_scrub(v) for v in value]
+        return [_scrub(v, depth + 1) for v in value]
     if type(value) is dict:
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
+        return {_scrub(k, depth + 1): _scrub(v, depth + 1) for k, v in value.items()}
     return value
 
 
@@ -101,11 +156,12 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO) -> Any:
+def read_frame(stream: BinaryIO, max_bytes: int = MAX_FRAME_BYTES, max_nodes: int | None = MAX_REPLY_NODES) -> Any:
+    """Read one frame; one longer than ``max_bytes`` is refused from its length prefix, its body left unread."""
     (length,) = _unpack_length(_read_exact(stream, 8))
-    if length > MAX_FRAME_BYTES:
-        raise WireError(f"frame of {length} bytes is over the limit")
-    return parse_frame(_read_exact(stream, length))
+    if length > max_bytes:
+        raise FrameTooLarge(f"frame of {length} bytes is over the limit of {max_bytes}")
+    return parse_frame(_read_exact(stream, length), max_nodes)
 
 
 def array_to_npy(a: np.ndarray) -> dict:

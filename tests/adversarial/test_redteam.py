@@ -114,6 +114,16 @@ ATTACKS = {
     "pickle_payload": Expect(LOST_SG2, ((SG2, "values of dtype object are not numbers"),), contained=True),
     "forged_reply_score": Expect(LOST_SG2, contained=True),  # no id: malformed today, refused with ids
     "forged_reply_desync": Expect(LOST_SG2, contained=True),
+    # floods and leaks on the way back (test_channels.py: memory, result size, no hidden input in a public check)
+    "reply_flood_frame": Expect(LOST_SG2, ((SG2, "bytes this request allows (written by your code)"),), contained=True),
+    "reply_many_keys": Expect(
+        {"p1.backward.values": 0.0, "p1.backward.gradcheck": 0.0, "p1.no_mutation": 0.0},
+        (("p1.backward.values", "returned a dict with extra keys"), ("p1.backward.values", "and 19995 more")),
+    ),
+    "hidden_input_recorder": Expect(
+        {"p1.sgd_update.values": 0.0, "p1.bp_step.values": 0.0, "p1.bp_step.homework": 0.0, "p1.no_mutation": 0.0},
+        (("p1.sgd_update.values", "sgd_update raised ValueError: RECORDED["),),
+    ),
     # the network and files beside the submission
     "socket_localhost": sg2("differs from the expected value"),
     "shadow_modules": Expect({}),
