@@ -8,7 +8,6 @@ recorded), :class:`PublicExpectations` reads what release stored (``autograder c
 
 from __future__ import annotations
 
-import importlib
 import time
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,6 @@ from .judges import Outcome, malformed_reply, malformed_returns, schema_of
 from .sandbox import wire
 from .sandbox.child import conform
 from .sandbox.executor import run_steps
-from .sandbox.isolation import in_force_summary
 from .sandbox.runner import Sandbox
 from .student_text import cap_notes, cap_text
 
@@ -68,9 +66,6 @@ class SubmissionResult:
     output: str = ""
     seconds: float = 0.0
     error: str | None = None
-    # the sandbox's isolation layers in force when it was graded, {layer: bool}; empty in results written
-    # before it was recorded (from_json reads those as they are)
-    isolation: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -108,8 +103,10 @@ class ReferenceExpectations:
         # device: cpu | cuda | auto (None: $AUTOGRADER_DEVICE, else cpu); the reference runs there and its
         # results come back to the host as NumPy before judging (for NumPy the modules are used as they are)
         self.backend = select_backend(device)
+        from .reference import reference_module  # found by path: never installed with the package
+
         self.modules = {
-            p.module: self.backend.wrap_module(importlib.import_module(f"{assignment.solutions_package}.{p.module}"))
+            p.module: self.backend.wrap_module(reference_module(assignment.solutions_package, p.module))
             for p in assignment.problems
         }
         self.cache: dict[str, list[PreparedCase]] = {}
@@ -350,5 +347,4 @@ def summarize(
         notes,
         output,
         round(seconds, 3),
-        isolation=in_force_summary(),
     )

@@ -12,8 +12,10 @@ One notebook per problem, ``<module>.ipynb`` (``p1_bp_relu.ipynb`` …), with nb
 - an unlocked "worked example" cell: the docstrings' examples, the expected output as comments;
 - ``<module>-tests`` (autograded, locked, the problem's points): it calls
   :func:`autograder.notebook_grading.score`, which grades the code of this notebook's solution cells in a
-  fresh process with the sandboxed grader and shows a float (nbgrader's partial credit) and a summary with
-  no hidden input, expected value or assert line.
+  fresh process with the sandboxed grader and shows a float (nbgrader's partial credit) and a summary: in a
+  student's kernel the public checks only, with their feedback; on the instructors' side every check, with
+  no hidden input, expected value or assert line. When the ``autograder`` package is missing from the
+  kernel, the cell prints the one command that installs it (:func:`install_line`, also in the first cell).
 
 Everything a module needs is in its cells in order, so :func:`module_source` rebuilds a student's module from
 a notebook (solution cells from the student, the other cells from the source notebook) for the grader.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import ast
 import doctest
 import json
+import os
 import re
 from pathlib import Path
 
@@ -32,12 +35,29 @@ from .release import BEGIN, END, solution_files
 
 SCHEMA = 3
 HELPERS_INTRO = "# Your own imports and helper functions (optional): they go in place of the raise below.\n"
-TEST_SOURCE = """# Autograded ({points:g} points). Nothing is judged in this notebook's kernel: the package's grader
-# takes the code of this notebook's solution cells (as saved), runs it in a sandboxed process on fresh
-# inputs and hidden checks, and shows your points for {key} with a summary per check.
-from autograder.notebook_grading import score
-
+INSTALL_ENV = "AUTOGRADER_INSTALL"
+DEFAULT_INSTALL = "pip install nnopt-autograder"
+TEST_SOURCE = """# Autograded ({points:g} points). Nothing is judged in this notebook's kernel: the course's grader
+# takes the code of this notebook's solution cells (as saved) and runs it in a sandboxed process. Here it
+# runs the public checks and shows what they expected; the hidden checks run when your instructor grades.
+try:
+    from autograder.notebook_grading import score
+except ModuleNotFoundError:
+    print({missing!r})
+    raise
 score({assignment!r}, {key!r})"""
+
+
+def install_line() -> str:
+    """The one command that installs the grader for students: ``$AUTOGRADER_INSTALL`` at release time (e.g.
+    ``pip install https://course.example.edu/nnopt_autograder-0.1.0-py3-none-any.whl``), else
+    ``pip install nnopt-autograder``."""
+    return os.environ.get(INSTALL_ENV, "").strip() or DEFAULT_INSTALL
+
+
+def missing_grader_message(install: str) -> str:
+    """What the autograded cell prints when the ``autograder`` package is not in the kernel."""
+    return f"The course's grader is not installed in this kernel: run `{install}`, then restart the kernel."
 
 
 def cell_id(text: str) -> str:
@@ -146,18 +166,26 @@ def examples(source: str) -> str:
     return "\n".join(out)
 
 
-def problem_notebook(assignment: Assignment, problem: Problem, source: str) -> dict:
+def problem_notebook(assignment: Assignment, problem: Problem, source: str, install: str | None = None) -> dict:
+    """The source notebook of one problem (nbgrader cell metadata); ``install`` is the command that installs
+    the grader (default :func:`install_line`), named in the first cell and printed by the autograded cell
+    when the grader is missing."""
+    install = install or install_line()
     doc, imports, helpers, functions = split_module(source)
     module = problem.module
     intro = (
         f"# {assignment.name} {problem.key}: {problem.title} ({problem.points:g} points)\n\n"
+        f"**Install the course's grader first** (the last cell needs it): `{install}`, then restart the "
+        "kernel. On the course's JupyterHub it is installed already.\n\n"
         f"{doc}\n\n"
         "## How this notebook is graded\n\n"
         "Write your code in the cells marked as solution cells (replace each `raise NotImplementedError()`); "
         "keep every function's name and signature. The last cell is autograded: the grader takes the code of "
-        "this notebook's solution cells **as saved**, runs it in a separate sandboxed process on fresh "
-        "inputs and hidden checks, and shows your points with a line per check. Save the notebook before "
-        "running it. Locked cells are restored from the original when the notebook is graded."
+        "this notebook's solution cells **as saved** and runs it in a separate sandboxed process. In your "
+        "kernel it runs the public checks and shows, for every failure, the inputs, what was expected, what "
+        "your code returned and a hint; when your instructor grades, it also runs hidden checks on fresh "
+        "inputs. Save the notebook before running it. Locked cells are restored from the original when the "
+        "notebook is graded."
     )
     cells = [_cell("markdown", intro, f"{module}-intro", locked=True)]
     cells.append(_cell("code", imports, f"{module}-imports", locked=True))
@@ -172,7 +200,8 @@ def problem_notebook(assignment: Assignment, problem: Problem, source: str) -> d
         note = "## Worked example\n\nThe docstrings' examples (run them once your code is in)."
         cells.append(_plain("markdown", note, f"{module}-example-md"))
         cells.append(_plain("code", worked, f"{module}-example"))
-    test = TEST_SOURCE.format(points=problem.points, key=problem.key, assignment=assignment.name)
+    missing = missing_grader_message(install)
+    test = TEST_SOURCE.format(points=problem.points, key=problem.key, assignment=assignment.name, missing=missing)
     cells.append(_cell("code", test, test_cell_id(problem), grade=True, locked=True, points=problem.points))
     return notebook(cells)
 

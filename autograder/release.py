@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import shutil
 from pathlib import Path
 
 from . import public_data
 from .checks import Assignment
+from .reference import reference_folder
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 PUBLIC_SEED = 20261123
@@ -53,7 +53,8 @@ def make_stub(source: str, filename: str = "<source>") -> str:
 
 
 def solution_files(assignment: Assignment) -> dict[str, Path]:
-    folder = Path(importlib.import_module(assignment.solutions_package).__file__).parent
+    """The reference module of each problem, from the instructors' solutions folder (:mod:`.reference`)."""
+    folder = reference_folder(assignment.solutions_package)
     return {f"{p.module}.py": folder / f"{p.module}.py" for p in assignment.problems}
 
 

@@ -32,11 +32,13 @@ import numpy as np  # noqa: E402
 from _machine import header, ms, run_teed, timeit  # noqa: E402
 
 from autograder.judges import GradCheck, schema_of  # noqa: E402
+from autograder.reference import reference_module  # noqa: E402  (the checkout's solutions/, never installed)
 from autograder.sandbox import wire  # noqa: E402
 from autograder.sandbox.child import conform  # noqa: E402
 from autograder.sandbox.executor import lookup, run_steps  # noqa: E402
-from solutions.hw1 import p1_bp_relu as p1  # noqa: E402
-from solutions.hw1 import p4_conv_backprop as p4  # noqa: E402
+
+p1 = reference_module("solutions.hw1", "p1_bp_relu")
+p4 = reference_module("solutions.hw1", "p4_conv_backprop")
 
 CONV_GRAD = GradCheck("conv2d_forward", "conv2d_backward", ("x", "w", "b"), ("x", "w", "b"), ("stride", "pad"))
 MLP_GRAD = GradCheck("forward", "backward", ("params", "x"), ("params",), dout="dyhat")

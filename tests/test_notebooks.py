@@ -5,16 +5,21 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+import autograder.notebook_grading as ng
 from autograder import notebooks
 from autograder.assignments import get
-from autograder.notebook_grading import score, summary
+from autograder.notebook_grading import PUBLIC_ONLY, score, summary
+from autograder.reference import ReferenceNotFound
 from autograder.release import BEGIN, END, solution_files
 
 REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "examples" / "submissions" / "hw1"
 ASSIGNMENT = get("hw1")
 
 
@@ -106,19 +111,88 @@ def test_fill_from_module_round_trip(source):
         assert defined(text) <= defined(rebuilt)
 
 
-def test_score_grades_the_saved_notebook_in_another_process(source, tmp_path, monkeypatch, capsys):
-    """What the autograded cell does, here in the test process: a float, a summary, nothing judged here."""
-    monkeypatch.setenv("AUTOGRADER_SEED", "77")
-    for name, nb in (("solved", source["p3_flops"]), ("stub", notebooks.stub_notebook(source["p3_flops"]))):
+def test_score_in_a_students_folder_runs_the_public_checks_with_their_feedback(source, tmp_path, monkeypatch, capsys):
+    """What the autograded cell does in a student's kernel (no course around the notebook, no
+    $AUTOGRADER_SOLUTIONS): a float from the public checks only, said so, with `autograder check`'s feedback;
+    the public data is the copy installed with the package, since none lies beside the notebook."""
+    monkeypatch.delenv("AUTOGRADER_SOLUTIONS", raising=False)
+    module = "p1_bp_relu"
+    buggy = (SAMPLES / "relu_grad_at_zero" / f"{module}.py").read_text()
+    public = sum(c.points for c in ASSIGNMENT.checks if c.problem == "p1" and c.public)
+    relu = sum(c.points for c in ASSIGNMENT.checks if c.id == "p1.relu_grad.values")
+    stub = notebooks.stub_notebook(source[module])
+    for name, nb in (("solved", source[module]), ("buggy", notebooks.fill_from_module(stub, buggy, module))):
         folder = tmp_path / name
         folder.mkdir()
-        (folder / "p3_flops.ipynb").write_text(json.dumps(nb))
+        (folder / f"{module}.ipynb").write_text(json.dumps(nb))
         monkeypatch.chdir(folder)
-        got = score("hw1", "p3")
+        got = score("hw1", "p1")
         out = capsys.readouterr()
-        assert type(got) is float and got == (15.0 if name == "solved" else 0.0)
-        assert out.out.startswith(f"p3: {got:g} / 15 points") and out.err == ""
-        assert "expected" not in out.out.lower()
+        assert type(got) is float and got == (public if name == "solved" else public - relu), out.out
+        assert out.out.startswith(f"p1: {got:g} / {public:g} points ({PUBLIC_ONLY})") and out.err == ""
+        assert "(hidden)" not in out.out
+        if name == "buggy":  # the same lines `autograder check` prints: inputs, expected and got, the hint
+            assert "relu_grad[0, 0]: expected 0, got 1" in out.out
+            assert "hint: relu'(0) is 0 by the course's convention." in out.out
+
+
+def test_score_on_the_instructors_side_runs_every_check(source, tmp_path, monkeypatch, capsys):
+    """$AUTOGRADER_SOLUTIONS set (an instructor's kernel): all checks, hidden ones included, no judge message."""
+    monkeypatch.setenv("AUTOGRADER_SEED", "77")
+    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(REPO / "solutions"))
+    folder = tmp_path / "graded"
+    folder.mkdir()
+    (folder / "p3_flops.ipynb").write_text(json.dumps(notebooks.stub_notebook(source["p3_flops"])))
+    monkeypatch.chdir(folder)
+    got = score("hw1", "p3")
+    out = capsys.readouterr()
+    assert type(got) is float and got == 0.0
+    assert out.out.startswith("p3: 0 / 15 points (") and "hidden checks, run in a sandbox" in out.out
+    assert "(hidden)" in out.out and "expected" not in out.out.lower() and PUBLIC_ONLY not in out.out
+
+
+def test_hidden_checks_refuse_without_the_reference_and_say_where_they_looked(source, tmp_path, monkeypatch):
+    """An nbgrader course holding the notebook's source (as under `nbgrader autograde`) but no reference:
+    the cell refuses in one line naming the places looked at, instead of grading on public checks only."""
+    course = tmp_path / "course"
+    (course / "source" / "hw1").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("c = get_config()\n")
+    (course / "source" / "hw1" / "p3_flops.ipynb").write_text(json.dumps(source["p3_flops"]))
+    folder = course / "autograded" / "alice" / "hw1"
+    folder.mkdir(parents=True)
+    (folder / "p3_flops.ipynb").write_text(json.dumps(source["p3_flops"]))
+    planted = folder / "solutions" / "hw1"  # a student's own "reference" in the graded folder is never used
+    shutil.copytree(REPO / "solutions" / "hw1", planted, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.delenv("AUTOGRADER_SOLUTIONS", raising=False)
+    monkeypatch.setattr("autograder.reference.PACKAGE_ROOT", tmp_path / "site-packages")  # an installed package
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path / "no-gradescope"))
+    monkeypatch.chdir(folder)
+    with pytest.raises(ReferenceNotFound) as refused:
+        ng.grade_notebook("hw1", "p3", folder / "p3_flops.ipynb")
+    message = str(refused.value)
+    assert "\n" not in message and "$AUTOGRADER_SOLUTIONS (not set)" in message
+    assert "./solutions" not in message and str(tmp_path / "site-packages") in message
+
+
+def test_the_cell_says_what_to_install_when_the_grader_is_missing(source, monkeypatch, capsys):
+    """A kernel without the package: the autograded cell prints the one install line, then fails (0 points)."""
+    cell = next(c for c in source["p2_derivatives"]["cells"] if meta(c).get("grade"))
+    monkeypatch.setitem(sys.modules, "autograder", None)  # `import autograder` raises ModuleNotFoundError
+    monkeypatch.delitem(sys.modules, "autograder.notebook_grading")
+    with pytest.raises(ModuleNotFoundError):
+        exec(compile(notebooks._text(cell), "cell", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.strip() == notebooks.missing_grader_message(notebooks.DEFAULT_INSTALL)
+    assert f"`{notebooks.DEFAULT_INSTALL}`" in notebooks._text(source["p2_derivatives"]["cells"][0])
+
+
+def test_install_line_comes_from_the_release_environment(monkeypatch):
+    monkeypatch.setenv(notebooks.INSTALL_ENV, "pip install https://course.example.edu/nnopt.whl")
+    prob = ASSIGNMENT.problem("p3")
+    nb = notebooks.problem_notebook(ASSIGNMENT, prob, solution_files(ASSIGNMENT)["p3_flops.py"].read_text())
+    texts = [notebooks._text(c) for c in nb["cells"]]
+    assert "`pip install https://course.example.edu/nnopt.whl`" in texts[0]
+    assert notebooks.missing_grader_message("pip install https://course.example.edu/nnopt.whl") in texts[-1]
 
 
 def test_summary_hides_messages_and_hidden_cases():
@@ -137,18 +211,20 @@ def test_summary_hides_messages_and_hidden_cases():
     assert "expected" not in text and "secret" not in text
 
 
-def test_public_checks_only_where_the_declarations_are_missing(source, tmp_path, monkeypatch):
-    """A student's machine: no hidden checks, no solutions; the public data beside the released notebook."""
-    import autograder.notebook_grading as ng
+def test_public_checks_use_the_data_beside_the_notebook(source, tmp_path, monkeypatch):
+    """A student's machine: no hidden checks; the public data beside the released notebook comes first."""
     from autograder import public_data
     from autograder.release import PUBLIC_SEED
 
-    monkeypatch.setattr(ng, "full_declaration", lambda name: None)
+    monkeypatch.delenv("AUTOGRADER_SOLUTIONS", raising=False)
     public_data.write(ASSIGNMENT, PUBLIC_SEED, tmp_path)
     path = tmp_path / "p2_derivatives.ipynb"
     path.write_text(json.dumps(source["p2_derivatives"]))
+    assert ng.public_data_folder("hw1", tmp_path) == tmp_path
     points, text = ng.grade_notebook("hw1", "p2", path)
     public = sum(c.points for c in ASSIGNMENT.checks if c.problem == "p2" and c.public)
-    assert points == public and "(hidden)" not in text and "public checks only" in text
+    assert points == public and "(hidden)" not in text and PUBLIC_ONLY in text
     path.write_text(json.dumps(notebooks.stub_notebook(source["p2_derivatives"])))
     assert ng.grade_notebook("hw1", "p2", path)[0] == 0
+    (tmp_path / "public_checks.json").unlink()
+    assert ng.public_data_folder("hw1", tmp_path) == REPO / "assignments" / "hw1"  # the installed copy
