@@ -21,6 +21,8 @@ from pathlib import Path
 from . import assignments
 from .checks import Assignment
 from .grading import InternalError, ReferenceExpectations, SubmissionResult, grade_files, summarize
+from .sandbox.isolation import SandboxUnavailable
+from .sandbox.isolation import require as require_layers
 from .submission import discover, load, missing_modules
 
 
@@ -50,7 +52,7 @@ def grade_path(path: Path, assignment: Assignment, expectations: ReferenceExpect
             )
         try:
             result = grade_files(sub.files, assignment, expectations, name=sub.name, seed=expectations.seed)
-        except InternalError:
+        except (InternalError, SandboxUnavailable):  # no grade at all: the grader is wrong, or too weak here
             raise
         except Exception as exc:  # a grader bug must not lose the batch
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -367,9 +369,10 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(name: str, seed: int, parent: int | None = None) -> None:
+def _init_worker(name: str, seed: int, parent: int | None = None, require: tuple[str, ...] = ()) -> None:
     if parent is not None:
         die_with_parent(parent)
+    require_layers(require, check=False)  # a spawned worker too insists on what the grader does
     assignment = assignments.get(name)
     _worker["assignment"] = assignment
     _worker["expectations"] = ReferenceExpectations(assignment, seed)
@@ -401,6 +404,7 @@ def grade_many(
     progress: Callable[[int, int, SubmissionResult], None] | None = None,
     log: Callable[[str], None] | None = None,
     variants: Callable[[str], tuple[str, dict] | None] | None = None,
+    require: list[str] | tuple[str, ...] = (),
 ) -> Iterator[SubmissionResult]:
     """Grade every submission under ``paths``; yields results in the order they finish.
 
@@ -411,8 +415,11 @@ def grade_many(
     its result used, not graded twice. ``force`` regrades whatever was finished before this run started.
     ``log`` receives one-line notes (how many were already graded, waits on another grader).
     ``variants`` maps a submission's name to (student, numbers) of a per-student variant (a roster); a
-    submission it maps to None is not graded and its result says so.
+    submission it maps to None is not graded and its result says so. ``require`` names isolation layers
+    (besides ``$AUTOGRADER_REQUIRE``) without which nothing is graded: :class:`SandboxUnavailable` is raised
+    before the canary, or as soon as one of them fails in a sandbox child.
     """
+    required = tuple(require_layers(require))
     started = time.time()
     assignment = assignments.get(assignment_name)
     seed = settle_seed(out, assignment_name, seed)
@@ -483,6 +490,8 @@ def grade_many(
                 path, name = futures[fut]
                 try:
                     status, result = fut.result()
+                except SandboxUnavailable:
+                    raise
                 except Exception as exc:
                     status = GRADED
                     result = _failed(name, assignment, seed, f"internal grader error: {exc}", time.monotonic())
@@ -511,7 +520,7 @@ def grade_many(
         max_workers=jobs,
         mp_context=_pool_context(),
         initializer=_init_worker,
-        initargs=(assignment_name, seed, os.getpid()),
+        initargs=(assignment_name, seed, os.getpid(), required),
     ) as pool:
         yield from rounds_of(in_pool(pool))
 

@@ -69,12 +69,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.score >= result.max_score - 1e-9 else 1
 
 
+def _required_layers(args: argparse.Namespace) -> list[str] | None:
+    """``--require`` (with ``$AUTOGRADER_REQUIRE``): the layers grading insists on, or None after printing one
+    line saying which is not in force here (or which name is unknown)."""
+    from .sandbox.isolation import SandboxUnavailable, require
+
+    try:
+        return require(getattr(args, "require", None) or ())
+    except (ValueError, SandboxUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from . import report
     from .assignments import get
     from .batch import grade_many, progress_bar, stderr_log, write_atomic
     from .grading import InternalError
+    from .sandbox.isolation import SandboxUnavailable
 
+    required = _required_layers(args)
+    if required is None:
+        return 2
     if getattr(args, "device", None):  # the reference's device, for this process and the batch's workers
         from source_lib.backend import set_default_device
 
@@ -119,10 +135,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 progress=progress_bar if many else None,
                 log=stderr_log,
                 variants=variants,
+                require=required,
             )
         )
     except InternalError as exc:
         print(f"internal error: {exc}", file=sys.stderr)
+        return 2
+    except SandboxUnavailable as exc:  # a required layer failed in a child: stop, loudly
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     results.sort(key=lambda r: r.submission)
     problems = [p.key for p in assignment.problems]
@@ -216,11 +236,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 SECRET_HELP = "the course secret's file (default $AUTOGRADER_SECRET, else ./.autograder-secret)"
+REQUIRE_HELP = (
+    "refuse to grade (one line, exit 2, nothing graded) unless these isolation layers are in force: limits, "
+    "disk, uid, net, fs, pid, ipc, nnp, seccomp, all or none (adds to $AUTOGRADER_REQUIRE; `autograder doctor` "
+    "lists them)"
+)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .sandbox.isolation import doctor
+    from .sandbox.isolation import doctor, require
 
+    try:
+        require(args.require or (), check=False)  # the table marks them; a missing one makes the exit 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     text, ok = doctor(run_probe=not args.no_probe)
     print(text)
     if os.environ.get("AUTOGRADER_ZYGOTE", "1") == "0":
@@ -290,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is the student id, or starts with it followed by _ - . or a space)",
     )
     p.add_argument("--secret-file", help=SECRET_HELP)
+    p.add_argument("--require", metavar="LAYER[,LAYER]", help=REQUIRE_HELP)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser(
@@ -351,6 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("hidden", "after_due_date", "after_published", "visible"),
         help="when students see the hidden checks' results (default after_published)",
     )
+    p.add_argument(
+        "--require",
+        metavar="LAYER[,LAYER]",
+        default="uid",
+        help="isolation layers run_autograder refuses to grade without (default uid: student code never runs as "
+        "root or as the grader's uid; `none` to allow it)",
+    )
     p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
@@ -367,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the others are not, then check them in a real sandbox child.",
     )
     p.add_argument("--no-probe", action="store_true", help="only detect the layers; start no probe child")
+    p.add_argument("--require", metavar="LAYER[,LAYER]", help="exit 2 unless these layers are in force here")
     p.set_defaults(func=cmd_doctor)
     return parser
 

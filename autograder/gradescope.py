@@ -2,20 +2,28 @@
 
 The zip (``autograder gradescope hw1 --out autograder.zip``) holds, at its root:
 
-- ``setup.sh``: run once by Gradescope when it builds the image; makes a virtual environment in
-  ``/autograder/venv`` and installs this package from ``wheels/`` without the network (a wheel of this
-  distribution, built at zip time, and wheels of its dependencies for the chosen Python versions); when
-  that fails it installs the dependencies from PyPI instead.
-- ``run_autograder``: run for every submission; grades ``/autograder/submission`` with the sandbox (the
+- ``setup.sh``: run once by Gradescope, as root, when it builds the image. It makes a virtual environment in
+  ``/autograder/venv`` holding the dependencies only (NumPy, SymPy, ...: from ``wheels/`` without the
+  network, else from PyPI), unpacks this package's wheel into ``/autograder/private/lib`` and moves the
+  reference (``solutions/``) and the settings there, deletes the wheels and makes everything but the venv
+  root-only (``/autograder`` itself 0711, so a student can reach the venv but list nothing). Gradescope's
+  containers allow no namespaces, so the sandbox child has no filesystem view there and can open every file
+  the permissions let its uid open: after setup.sh, nothing of the grader's.
+- ``run_autograder``: run for every submission, as root; locks what Gradescope added (the submission, its
+  metadata, the results folder) the same way, then grades ``/autograder/submission`` with the sandbox (the
   reference canary first) and writes ``/autograder/results/results.json`` in Gradescope's schema.
-- ``gradescope.json``: the settings (assignment, visibility of the hidden checks); with ``--roster``,
-  ``variants.json``: each student's numbers (never the course secret), found by the ``sid`` or ``email``
-  of ``/autograder/submission_metadata.json``.
+- ``gradescope.json``: the settings (assignment, visibility of the hidden checks, the isolation layers
+  grading requires: ``uid`` by default, so student code never runs as root or as the grader's uid; where
+  a required layer is not in force, results.json says the submission was not graded, with the reason);
+  with ``--roster``, ``variants.json``: each student's numbers (never the course secret), found by the
+  ``sid`` or ``email`` of ``/autograder/submission_metadata.json``; ``requirements.txt``.
 
-``AUTOGRADER_ROOT`` replaces ``/autograder`` everywhere (a test runs ``run_autograder`` in a fake tree) and
-``AUTOGRADER_PYTHON`` the interpreter. Hidden checks are shown ``after_published`` (or as chosen) and their
-output names only the failed cases' descriptions and the hint: no input, no expected value and no text
-from the student's run, since a student's exception message could carry the hidden inputs out.
+``AUTOGRADER_ROOT`` replaces ``/autograder`` everywhere (a test runs ``setup.sh`` and ``run_autograder`` in a
+fake tree) and ``AUTOGRADER_PYTHON`` the interpreter (setup.sh then makes no venv and installs no
+dependency). Hidden checks are shown ``after_published`` (or as chosen) and their output names only the
+failed cases' descriptions and the hint: no input, no expected value and no text from the student's run,
+since a student's exception message could carry the hidden inputs out; while they are not shown, the
+top-level output gives the public checks' points only.
 """
 
 from __future__ import annotations
@@ -36,39 +44,109 @@ from typing import Any
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEFAULT_PYTHONS = ("3.10",)
+DEFAULT_REQUIRE = ("uid",)
 PLATFORM = "manylinux2014_x86_64"
-PACKAGES = ("autograder", "solutions", "source_lib", "assignments")
+PACKAGES = ("autograder", "source_lib", "assignments")  # the wheel's; the reference travels beside it
+GRADER_NAMES = ("solutions", "autograder", "source_lib", "assignments")  # what the venv must not hold
 REPO = Path(__file__).resolve().parent.parent
 
-SETUP_SH = r"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image.
+# Every entry of $ROOT but the venv becomes root-only, and $ROOT itself 0711 (reachable, not listable).
+LOCK_ROOT = r"""
+chmod 0711 "$ROOT"
+for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
+  if [ -L "$entry" ] || [ ! -e "$entry" ] || [ "$entry" = "$VENV" ]; then continue; fi
+  chmod -R go-rwx "$entry"
+done
+"""
+
+SETUP_SH = (
+    r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image. Afterwards a student's code
+# (a dedicated uid, with no filesystem view in Gradescope's containers) can read nothing of the grader: the
+# package, the reference and the settings are in $PRIVATE (root only), the wheels are deleted, every other
+# file of $ROOT is root-only, and the venv, which the sandbox child imports NumPy and SymPy from, holds the
+# dependencies only.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 VENV="${AUTOGRADER_VENV:-$ROOT/venv}"
-if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
-  (apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip) || true
-fi
-python3 -m venv "$VENV"
-WHEEL="$(ls "$SOURCE"/wheels/__DIST__-*.whl | head -n 1)"
-if "$VENV/bin/python" -m pip install -q --no-index --find-links "$SOURCE/wheels" "$WHEEL"; then
-  echo "installed $(basename "$WHEEL") and its dependencies from the zip (offline)"
+PRIVATE="$ROOT/private"
+WHEEL="$(ls "$SOURCE"/wheels/__DIST__-*.whl 2>/dev/null | head -n 1 || true)"
+umask 022
+if [ -n "${AUTOGRADER_PYTHON:-}" ]; then
+  PY="$AUTOGRADER_PYTHON"
+  echo "using $PY (AUTOGRADER_PYTHON): it must have the dependencies already"
 else
-  echo "offline install failed (no wheels for this Python?); installing the dependencies from PyPI" >&2
-  "$VENV/bin/python" -m pip install -q --find-links "$SOURCE/wheels" "$WHEEL"
+  if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+    (apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip) || true
+  fi
+  python3 -m venv "$VENV"
+  PY="$VENV/bin/python"
+  REQS=(-r "$SOURCE/requirements.txt")
+  if "$PY" -m pip install -q --no-cache-dir --no-index --find-links "$SOURCE/wheels" "${REQS[@]}"; then
+    echo "installed the dependencies from the zip (offline)"
+  else
+    echo "offline install failed (no wheels for this Python?); installing the dependencies from PyPI" >&2
+    "$PY" -m pip install -q --no-cache-dir "${REQS[@]}"
+  fi
+  "$PY" -m pip uninstall -y -q __DIST__ >/dev/null 2>&1 || true  # an older setup's copy, if any
 fi
-chmod 600 "$SOURCE/variants.json" 2>/dev/null || true  # the students' numbers: for the grader only
-"$VENV/bin/python" -c "import autograder, numpy, sympy; print('autograder ready:', autograder.__file__)"
+# the grader's own files: root only, outside anything the sandbox's uid can read
+mkdir -p "$PRIVATE"
+chmod 0700 "$PRIVATE"
+if [ -n "$WHEEL" ]; then
+  rm -rf "$PRIVATE/lib"
+  "$PY" -m zipfile -e "$WHEEL" "$PRIVATE/lib"
+fi
+if [ -d "$SOURCE/solutions" ]; then
+  rm -rf "$PRIVATE/solutions"
+  mv "$SOURCE/solutions" "$PRIVATE/solutions"
+fi
+for name in gradescope.json variants.json; do
+  if [ -f "$SOURCE/$name" ]; then mv "$SOURCE/$name" "$PRIVATE/$name"; fi
+done
+rm -rf "$SOURCE/wheels"
+chmod -R go-rwx "$PRIVATE" "$SOURCE"
 """
+    + LOCK_ROOT
+    + r"""
+# the venv is world-readable: it must hold no reference and no grader
+if ! "$PY" -I -c "
+import importlib.util, sys
+found = [n for n in sys.argv[1:] if importlib.util.find_spec(n) is not None]
+sys.exit('the venv holds ' + ', '.join(found) + ', which a student could read' if found else 0)
+" __GRADER_NAMES__; then
+  exit 1
+fi
+export PYTHONPATH="$PRIVATE/lib:$PRIVATE" AUTOGRADER_SOLUTIONS="$PRIVATE/solutions"
+cd "$ROOT"
+"$PY" -c "import autograder, numpy, sympy; print('autograder ready:', autograder.__file__)"
+"""
+)
 
-RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# Gradescope runs this for every submission: grade $ROOT/submission, write $ROOT/results/results.json.
+RUN_AUTOGRADER = (
+    r"""#!/usr/bin/env bash
+# Gradescope runs this, as root, for every submission: grade $ROOT/submission, write $ROOT/results/results.json.
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
-PY="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+VENV="${AUTOGRADER_VENV:-$ROOT/venv}"
+PRIVATE="$ROOT/private"
+PY="${AUTOGRADER_PYTHON:-$VENV/bin/python}"
 [ -x "$PY" ] || PY="$(command -v python3)"
-cd "$ROOT" || exit 1
-exec "$PY" -m autograder.gradescope run --root "$ROOT" --config "$ROOT/source/gradescope.json"
+mkdir -p "$ROOT/results"
 """
+    + LOCK_ROOT
+    + r"""
+CONFIG="$PRIVATE/gradescope.json"
+if [ -f "$CONFIG" ]; then
+  export PYTHONPATH="$PRIVATE/lib:$PRIVATE" AUTOGRADER_SOLUTIONS="$PRIVATE/solutions"
+else  # setup.sh has not run here (a test's fake tree): the zip's files, and the package PY finds
+  CONFIG="$ROOT/source/gradescope.json"
+  if [ -d "$ROOT/source/solutions" ]; then export AUTOGRADER_SOLUTIONS="$ROOT/source/solutions"; fi
+fi
+cd "$ROOT" || exit 1
+exec "$PY" -m autograder.gradescope run --root "$ROOT" --config "$CONFIG"
+"""
+)
 
 
 class BuildError(RuntimeError):
@@ -89,8 +167,8 @@ def _distribution() -> tuple[str, str]:
 
 def build_wheel(dest: Path) -> Path:
     """A wheel of this distribution, built from a clean copy of its sources (nothing written into the clone)."""
-    if not (REPO / "pyproject.toml").is_file() or not (REPO / "solutions").is_dir():
-        raise BuildError(f"build the zip from a clone of the repository (no pyproject.toml/solutions in {REPO})")
+    if not (REPO / "pyproject.toml").is_file():
+        raise BuildError(f"build the zip from a clone of the repository (no pyproject.toml in {REPO})")
     with tempfile.TemporaryDirectory(prefix="autograder-wheel-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
@@ -136,6 +214,33 @@ def download_dependencies(requirements: list[str], dest: Path, pythons: tuple[st
     return notes
 
 
+def reference_source(solutions_package: str) -> tuple[Path, Path]:
+    """The reference's source folder for the zip: (the solutions folder, the assignment's folder in it)."""
+    try:
+        from .reference import solutions_dir
+    except ImportError:  # before the locator: the checkout's own solutions/
+        top = REPO / "solutions"
+    else:
+        try:
+            top = solutions_dir(solutions_package)
+        except Exception as exc:  # ReferenceNotFound: say where it looked
+            raise BuildError(str(exc)) from None
+    sub = top.joinpath(*solutions_package.split(".")[1:])
+    if not sub.is_dir():
+        raise BuildError(f"no reference solutions for {solutions_package} in {top}")
+    return top, sub
+
+
+def _stage_reference(solutions_package: str, stage: Path) -> None:
+    """``stage/solutions/``: the assignment's reference modules (``.py`` only), which setup.sh moves into the
+    root-only folder run_autograder points ``AUTOGRADER_SOLUTIONS`` at."""
+    top, sub = reference_source(solutions_package)
+    dest = stage / "solutions"
+    shutil.copytree(sub, dest / sub.relative_to(top), ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    init = top / "__init__.py"
+    (dest / "__init__.py").write_text(init.read_text(encoding="utf-8") if init.is_file() else "", encoding="utf-8")
+
+
 def build_zip(
     assignment_name: str,
     out: Path,
@@ -143,32 +248,45 @@ def build_zip(
     pythons: tuple[str, ...] = DEFAULT_PYTHONS,
     hidden_visibility: str = "after_published",
     variants: dict[str, dict] | None = None,
+    require: tuple[str, ...] | list[str] | str = DEFAULT_REQUIRE,
 ) -> tuple[Path, list[str]]:
-    """Write Gradescope's autograder zip to ``out``; returns it and notes (e.g. wheels that could not be had)."""
-    from . import assignments
+    """Write Gradescope's autograder zip to ``out``; returns it and notes (e.g. wheels that could not be had).
 
-    assignments.get(assignment_name)  # an unknown assignment fails here, not on Gradescope
+    ``require``: the isolation layers run_autograder refuses to grade without (default ``uid``)."""
+    from . import assignments
+    from .sandbox.isolation import parse_layers
+
+    assignment = assignments.get(assignment_name)  # an unknown assignment fails here, not on Gradescope
     if hidden_visibility not in VISIBILITIES:
         raise BuildError(f"hidden visibility must be one of {', '.join(VISIBILITIES)}")
+    try:
+        required = parse_layers(require)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
     dist, version = _distribution()
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="autograder-gradescope-") as tmp:
         stage = Path(tmp)
         (stage / "wheels").mkdir()
         wheel = build_wheel(stage / "wheels")
+        requirements = requirements_of(wheel)
         if wheels:
-            notes += download_dependencies(requirements_of(wheel), stage / "wheels", pythons)
+            notes += download_dependencies(requirements, stage / "wheels", pythons)
+        (stage / "requirements.txt").write_text("".join(f"{r}\n" for r in requirements))
+        _stage_reference(assignment.solutions_package, stage)
         config = {
             "assignment": assignment_name,
             "hidden_visibility": hidden_visibility,
             "package": f"{dist} {version}",
             "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "variants": bool(variants),
+            "require": required,
         }
         (stage / "gradescope.json").write_text(json.dumps(config, indent=1) + "\n")
         if variants:
             (stage / "variants.json").write_text(json.dumps(variants, indent=1, ensure_ascii=False) + "\n")
-        (stage / "setup.sh").write_text(SETUP_SH.replace("__DIST__", dist.replace("-", "_")))
+        setup = SETUP_SH.replace("__GRADER_NAMES__", " ".join(GRADER_NAMES))
+        (stage / "setup.sh").write_text(setup.replace("__DIST__", dist.replace("-", "_")))
         (stage / "run_autograder").write_text(RUN_AUTOGRADER)
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".part")
@@ -200,11 +318,12 @@ def results_document(result: Any, hidden_visibility: str = "after_published", no
     return doc
 
 
-def _student_numbers(root: Path, config: dict) -> tuple[dict | None, str, str]:
-    """The submitter's variant numbers from ``variants.json`` (by sid, then email, then Gradescope user id)."""
+def _student_numbers(root: Path, config: dict, folder: Path) -> tuple[dict | None, str, str]:
+    """The submitter's variant numbers from ``folder/variants.json`` (by sid, then email, then Gradescope
+    user id)."""
     if not config.get("variants"):
         return None, "", ""
-    table = json.loads((root / "source" / "variants.json").read_text(encoding="utf-8"))
+    table = json.loads((folder / "variants.json").read_text(encoding="utf-8"))
     lowered = {k.lower(): k for k in table}
     try:
         users = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8")).get("users") or []
@@ -226,21 +345,44 @@ def _student_numbers(root: Path, config: dict) -> tuple[dict | None, str, str]:
     )
 
 
-def run(root: Path, config: dict) -> dict:
+NOT_GRADED = (
+    "The autograder could not grade this submission (an error of the autograder, not of your code); your course "
+    "staff will regrade it."
+)
+REFUSED = (
+    "The autograder did not grade this submission: this machine cannot keep student code away from the "
+    "grader as the course requires ({reason}). Nothing of your code was run; your course staff will regrade it."
+)
+
+
+def _not_graded(output: str) -> dict:
+    return {"score": 0, "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+
+
+def run(root: Path, config: dict, folder: Path | None = None) -> dict:
     """Grade ``root/submission``, write ``root/results/results.json``; returns the document. Whatever happens,
     a results.json is written (Gradescope shows nothing useful without one); details go to stdout, which
-    only the course staff see."""
+    only the course staff see. ``folder`` holds the settings' files (``variants.json``; default
+    ``root/source``).
+
+    The isolation layers of ``config["require"]`` (zips without the key: ``uid``) and ``$AUTOGRADER_REQUIRE``
+    must be in force, else nothing is graded and results.json says why: student code never runs as root or
+    as the grader's uid unless the zip was built with ``--require none``."""
     from . import assignments
     from .batch import canary, grade_path, new_seed, write_atomic
     from .grading import InternalError, ReferenceExpectations
+    from .report import isolation_text
+    from .sandbox import isolation
     from .variants import VariantExpectations, specialize
 
     start = time.monotonic()
     visibility = config.get("hidden_visibility", "after_published")
     log: list[str] = []
     try:
+        required = isolation.require(config.get("require", list(DEFAULT_REQUIRE)))
+        log.append(f"required isolation layers: {', '.join(required)}")
         assignment = assignments.get(config["assignment"])
-        numbers, student, note = _student_numbers(root, config)
+        numbers, student, note = _student_numbers(root, config, folder or root / "source")
         shared = ReferenceExpectations(assignment, new_seed())
         canary(assignment, shared)
         mine = specialize(assignment, numbers)
@@ -248,19 +390,18 @@ def run(root: Path, config: dict) -> dict:
         result = grade_path(root / "submission", mine, expectations)
         doc = results_document(result, visibility, note)
         log.append(f"graded {result.submission}: {result.score:g} / {result.max_score:g} (seed {result.seed})")
+        log.append(f"isolation: {isolation_text(result.isolation)}")
+        if "uid" not in required and not result.isolation.get("uid"):
+            log.append("WARNING: student code ran with the grader's uid (this zip was built without --require uid)")
         log.append(f"numbers: the variant of student {student}" if student else "numbers: the assignment's default")
         log += [f"  {c.id}: {c.points:g}/{c.max_points:g} {c.message}" for c in result.checks if not c.passed]
+    except (isolation.SandboxUnavailable, ValueError) as exc:  # a required layer missing: refuse, loudly
+        log += [f"not graded: {exc}", f"isolation: {isolation_text(isolation.in_force_summary())}"]
+        doc = _not_graded(REFUSED.format(reason=str(exc).removeprefix("refusing to grade: ")))
     except Exception as exc:  # the canary failed (InternalError) or a grader bug: no grade, say so
         kind = "the reference failed its own checks" if isinstance(exc, InternalError) else "a grader error"
         log += [f"internal error ({kind}): {exc}", traceback.format_exc()]
-        doc = {
-            "score": 0,
-            "output": "The autograder could not grade this submission (an error of the autograder, not of your "
-            "code); your course staff will regrade it.",
-            "visibility": "visible",
-            "stdout_visibility": "hidden",
-            "tests": [],
-        }
+        doc = _not_graded(NOT_GRADED)
     doc["execution_time"] = round(time.monotonic() - start, 3)
     write_atomic(root / "results" / "results.json", json.dumps(doc, indent=1, ensure_ascii=False))
     try:
@@ -278,11 +419,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", help="gradescope.json (default ROOT/source/gradescope.json)")
     args = parser.parse_args(argv)
     root = Path(args.root)
-    config = json.loads(Path(args.config or root / "source" / "gradescope.json").read_text(encoding="utf-8"))
+    path = Path(args.config or root / "source" / "gradescope.json")
+    config = json.loads(path.read_text(encoding="utf-8"))
     import autograder
 
     print(f"{config.get('package', 'autograder')} from {Path(autograder.__file__).parent}")
-    run(root, config)
+    run(root, config, path.parent)
     return 0
 
 
@@ -296,7 +438,13 @@ def cli_build(args: argparse.Namespace) -> int:
             variants = variants_table(args.assignment, read_roster(Path(args.roster)), load_secret(args.secret_file))
         pythons = tuple(args.python_version or DEFAULT_PYTHONS)
         out, notes = build_zip(
-            args.assignment, Path(args.out), not args.no_wheels, pythons, args.hidden_visibility, variants
+            args.assignment,
+            Path(args.out),
+            not args.no_wheels,
+            pythons,
+            args.hidden_visibility,
+            variants,
+            getattr(args, "require", None) or DEFAULT_REQUIRE,
         )
     except (BuildError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

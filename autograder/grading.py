@@ -21,6 +21,7 @@ from .judges import Outcome, malformed_reply, malformed_returns, schema_of
 from .sandbox import wire
 from .sandbox.child import conform
 from .sandbox.executor import run_steps
+from .sandbox.isolation import in_force_summary
 from .sandbox.runner import Sandbox
 from .student_text import cap_notes, cap_text
 
@@ -66,6 +67,9 @@ class SubmissionResult:
     output: str = ""
     seconds: float = 0.0
     error: str | None = None
+    # the sandbox's isolation layers in force when it was graded, {layer: bool}; empty in results written
+    # before it was recorded (from_json reads those as they are)
+    isolation: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -347,4 +351,5 @@ def summarize(
         notes,
         output,
         round(seconds, 3),
+        isolation=in_force_summary(),
     )

@@ -25,6 +25,8 @@ from . import symbolic
 from .checks import Call, Inputs, Program, ref
 from .sandbox.executor import lookup, make_symbol
 
+EPS = float(np.finfo(np.float64).eps)
+
 
 @dataclass
 class Outcome:
@@ -174,6 +176,14 @@ def _fmt_index(label: str, idx: tuple) -> str:
     return f"{label}[{', '.join(str(int(i)) for i in idx)}]" if idx else label
 
 
+def agree(got: Any, want: Any, bound: Any) -> Any:
+    """Where ``got`` is within ``bound`` of ``want``, failing closed: a NaN, an infinity or a non-number on
+    either side never agrees (every numeric verdict goes through here)."""
+    got, want, bound = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), np.asarray(bound)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.isfinite(got) & np.isfinite(want) & (np.abs(got - want) <= bound)
+
+
 def check_array(
     label: str,
     got: Any,
@@ -184,7 +194,7 @@ def check_array(
     values: bool = True,
 ) -> str | None:
     """Why ``got`` is not ``want`` (dtype, shape, then finiteness and values unless ``values`` is False), or
-    None when it is close enough."""
+    None when it is close enough. With ``values`` False the entries must still be finite."""
     if not isinstance(got, np.ndarray):
         return f"{label} is {type(got).__name__}, expected an array"
     if got.dtype.kind == "c":
@@ -196,21 +206,23 @@ def check_array(
     if got.shape != want.shape:
         what = "a scalar" if want.shape == () else f"shape {want.shape}"
         return f"{label} has shape {got.shape}, expected {what}"
-    if not values:
-        return None
     got64, want64 = got.astype(np.float64), want.astype(np.float64)
     bad_finite = ~np.isfinite(got64) & np.isfinite(want64)
     if bad_finite.any():
         idx = tuple(np.argwhere(bad_finite)[0])
-        return f"{_fmt_index(label, idx)} is {got64[idx]}, expected {want64[idx]:.8g} (a finite number)"
+        shown = f", expected {want64[idx]:.8g} (a finite number)" if values else " (a finite number is needed)"
+        return f"{_fmt_index(label, idx)} is {got64[idx]}{shown}"
+    if not values:
+        return None
     scale = float(np.max(np.abs(want64[np.isfinite(want64)]), initial=1.0))
-    err = np.abs(got64 - want64)
     bound = atol * max(1.0, scale) + rtol * np.abs(want64)
-    nonfinite_same = ~np.isfinite(want64) & (got64 == want64)
-    bad = ~((err <= bound) | nonfinite_same)
+    same_infinity = np.isinf(want64) & (got64 == want64)
+    bad = ~(agree(got64, want64, bound) | same_infinity)
     if not bad.any():
         return None
-    idx = tuple(np.unravel_index(int(np.argmax(np.where(bad, err, -1))), got.shape)) if got.shape else ()
+    with np.errstate(invalid="ignore"):
+        err = np.where(bad, np.nan_to_num(np.abs(got64 - want64), nan=np.inf), -1.0)
+    idx = tuple(np.unravel_index(int(np.argmax(err)), got.shape)) if got.shape else ()
     count = f"at {int(bad.sum())} of {bad.size} entries; largest error " if got.size > 1 else ""
     return (
         f"{label} differs from the expected value {count}at {_fmt_index(label, idx)}: "
@@ -337,11 +349,25 @@ def _perturbed(inputs: Inputs, wrt: tuple[str, ...], direction: dict, h: float) 
 
 @dataclass(frozen=True)
 class GradCheck:
-    """A backward pass agrees with central differences of the student's own forward (float64).
+    """A backward pass agrees with central differences of the student's own forward (float64), and that
+    forward is the reference's at every point the differences use.
 
-    With f(θ) = Σ dout ⊙ forward(θ), the directional derivative (f(θ + h v) − f(θ − h v)) / 2h is compared
-    with Σ ⟨grad, v⟩ for ``directions`` random unit directions and ``coords`` sampled coordinates of each
-    array; the case fails when |numeric − analytic| > tol · max(|numeric|, |analytic|) + 1e-8.
+    With f(θ) = Σ dout ⊙ forward(θ), the directional derivative D = (f(θ + h v) − f(θ − h v)) / 2h is taken for
+    ``directions`` random unit directions and ``coords`` sampled coordinates of each array. A case passes only
+    when, failing closed (NaN, inf and non-numbers never pass):
+
+    1. the forward's outputs at θ and at every θ ± h v match the reference's (``Compare``'s tolerances);
+    2. the gradients have the inputs' shapes and are finite;
+    3. D of the student's forward agrees with D of the reference's forward within the rounding bound ρ;
+    4. the analytic Σ ⟨grad, v⟩ agrees with the student's D within ``tol`` · |D_ref| + ρ + τ.
+
+    The error model (float64, ε = 2.2e-16): evaluating f at θ ± h v rounds each output F_k by about
+    ``rounding`` · ε · |F_k| (the constant covers the sums inside F_k), so D carries a rounding error of at
+    most ρ = ``rounding`` · ε · Σ_k |dout_k| (|F_k(θ + h v)| + |F_k(θ − h v)|) / 2h, with the F_k the reference's;
+    the truncation error of central differences is τ = h² · Σ |dout| · ``smoothness`` (|d³F/dt³| ≤ ``smoothness``
+    along a unit direction: 0 for linear and piecewise-linear forwards away from their kinks, which the case
+    generators keep at a distance far larger than h; below 1 for log-softmax). ``tol`` covers the rest (the
+    student's own rounding in the backward).
 
     forward / forward_args / forward_kwargs   how the forward is called (``out_index``: its output's position)
     backward / backward_args                  how the backward is called; "$dout" and "$cache" are the upstream
@@ -363,6 +389,10 @@ class GradCheck:
     coords: int = 2
     h: float = 1e-6
     tol: float = 1e-6
+    rounding: float = 64.0
+    smoothness: float = 1.0
+    forward_rtol: float = 1e-7
+    forward_atol: float = 1e-10
     dout: str = "dout"
 
     def _out_ref(self, step: str) -> str:
@@ -420,16 +450,32 @@ class GradCheck:
         failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
-        values = dict(zip([label for label, _ in self.program(inputs)[1]], reply["returns"], strict=False))
+        labels = ["out", "grads"] + [f"out{tag}{i}" for i in self._probes(inputs) for tag in "+-"]
+        values = dict(zip(labels, reply["returns"], strict=True))
+        wants = dict(zip(labels, expected, strict=True))
         for label, v in values.items():
             err = _returned_error(v)
             if err:
                 return Outcome(False, f"{self.backward if label == 'grads' else self.forward}: {err}")
-        dout = inputs[self.dout]
+        for label in labels:  # 1. the forward is right wherever it is evaluated
+            if label == "grads":
+                continue
+            where = "" if label == "out" else " at a point θ ± h·v next to the case's inputs"
+            why = check_array(
+                f"the output{where}",
+                values[label],
+                np.asarray(wants[label]),
+                False,
+                self.forward_rtol,
+                self.forward_atol,
+            )
+            if why:
+                return Outcome(False, f"{self.forward}: {why} (the gradient is checked against a correct forward only)")
+        dout = np.asarray(inputs[self.dout], dtype=np.float64)
         paths = _variables(inputs, self.wrt)
         names = {p: p[0] if len(p) == 1 else f"{p[0]}[{p[1]!r}]" for p in paths}
         grads = {}
-        for p in paths:
+        for p in paths:  # 2. gradients of the right form, finite
             g = self._grad(values["grads"], p)
             why = check_array(
                 f"the gradient for {names[p]}", g, np.asarray(_get(inputs, p), dtype=np.float64), False, values=False
@@ -437,23 +483,28 @@ class GradCheck:
             if why:
                 return Outcome(False, f"{self.backward}: {why}")
             grads[p] = g
+        truncation = self.h**2 * float(np.sum(np.abs(dout))) * self.smoothness
         for i in self._probes(inputs):
             plus, minus = values[f"out+{i}"], values[f"out-{i}"]
-            for o in (plus, minus):
-                why = check_array("output", o, np.asarray(dout), False, values=False)
-                if why:
-                    return Outcome(False, f"{self.forward}: {why}")
+            ref_plus, ref_minus = (np.asarray(wants[f"out{t}{i}"], dtype=np.float64) for t in "+-")
             numeric = float(np.sum(dout * (plus - minus))) / (2 * self.h)
+            reference = float(np.sum(dout * (ref_plus - ref_minus))) / (2 * self.h)
+            size = float(np.sum(np.abs(dout * ref_plus)) + np.sum(np.abs(dout * ref_minus)))
+            rounding = self.rounding * EPS * size / (2 * self.h)
             probe = inputs[f"probe:{i}"]
-            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"], strict=False)}
+            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"], strict=True)}
             analytic = float(sum(np.sum(grads[p] * v) for p, v in d.items()))
-            if abs(numeric - analytic) > self.tol * max(abs(numeric), abs(analytic)) + 1e-8:
-                ((p, v),) = d.items() if len(d) == 1 else [(None, None)]
-                if p is not None and np.count_nonzero(v) == 1:
-                    idx = np.unravel_index(int(np.flatnonzero(v)[0]), v.shape)
-                    what = f"∂f/∂{_fmt_index(names[p], idx)}"
-                else:
-                    what = "the derivative along a random direction"
+            what = self._direction(d, names)
+            if not agree(numeric, reference, rounding + truncation):  # 3. the forward is consistent near θ
+                return Outcome(
+                    False,
+                    (
+                        f"{what}: finite differences of your {self.forward} give {numeric:.8g}, those of the "
+                        f"reference's give {reference:.8g}: your {self.forward} does not change with its inputs as "
+                        "it should (e.g. a cached or rounded output)"
+                    ),
+                )
+            if not agree(analytic, numeric, self.tol * abs(reference) + rounding + truncation):  # 4.
                 rel = abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-300)
                 return Outcome(
                     False,
@@ -464,26 +515,48 @@ class GradCheck:
                 )
         return Outcome(True)
 
+    @staticmethod
+    def _direction(d: dict, names: dict) -> str:
+        """How a probe reads in a message: one coordinate's partial derivative, or a random direction."""
+        if len(d) == 1:
+            ((p, v),) = d.items()
+            if np.count_nonzero(v) == 1:
+                idx = np.unravel_index(int(np.flatnonzero(v)[0]), v.shape)
+                return f"∂f/∂{_fmt_index(names[p], idx)}"
+        return "the derivative along a random direction"
+
 
 # -- properties ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class NoMutation:
-    """Each call leaves its array arguments untouched (contents, shape and dtype)."""
+    """Each call leaves its array arguments untouched (contents, shape and dtype), checked right after the
+    call and again after the whole program (and after any thread the calls started has ended).
+
+    A property counts only where the values are right: every call's result is also compared with the
+    reference's (``Compare``'s tolerances), so a function that computes nothing never earns this point.
+    """
 
     program_: Program
 
     def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
         return inputs
 
+    def _values(self) -> Compare:
+        """The same calls, with the values the program returns (every result the course fixes: outputs, not
+        caches) compared with the reference's."""
+        if not self.program_.returns:
+            raise ValueError("a NoMutation program must return the values it is judged on")
+        return Compare(self.program_)
+
     def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
-        return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
+        return self._values().program(inputs)
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
-        failure = step_failure(reply)
-        if failure:
-            return Outcome(False, failure)
+        values = self._values().judge(inputs, reply, expected)
+        if not values.passed:
+            return Outcome(False, f"{values.message} (no mutation counts only where the values are right)")
         for step in reply["steps"]:
             if step["mutated"]:
                 return Outcome(

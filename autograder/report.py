@@ -86,14 +86,23 @@ def csv_text(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def isolation_text(layers: dict[str, bool]) -> str:
+    """The isolation layers a result was graded under, in one line: ``in force: limits uid ...; off: net fs``."""
+    if not layers:
+        return "not recorded"
+    on = [k for k, v in layers.items() if v]
+    off = [k for k, v in layers.items() if not v]
+    return f"in force: {' '.join(on) or 'none'}" + (f"; off: {' '.join(off)}" if off else "")
+
+
 def gradebook_csv(results: Iterable[SubmissionResult], problems: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["submission", *problems, "score", "max_score", "seed", "seconds", "error"])
+    writer.writerow(["submission", *problems, "score", "max_score", "seed", "seconds", "error", "isolation"])
     for r in results:
         cells = [r.problems.get(p, {}).get("score", "") for p in problems]
         row = [csv_text(r.submission), *cells, r.score, r.max_score, r.seed, r.seconds, csv_text(r.error or "")]
-        writer.writerow(row)
+        writer.writerow([*row, isolation_text(r.isolation)])
     return buf.getvalue()
 
 
@@ -110,9 +119,29 @@ def hidden_output(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
+WHEN_SHOWN = {
+    "after_published": "shown when the instructor publishes the grades",
+    "after_due_date": "shown after the due date",
+    "hidden": "not shown here",
+}
+
+
+def visible_summary(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
+    """The top-level text of results.json, which students see at once: while the hidden checks are not
+    visible, the public checks' points only (their total would give the hidden checks' total away)."""
+    hidden = [c for c in result.checks if not c.public]
+    if not hidden or hidden_visibility == "visible":
+        return f"{result.assignment}: {_score(result.score)} / {_score(result.max_score)}"
+    public = [c for c in result.checks if c.public]
+    got, out_of = sum(c.points for c in public), sum(c.max_points for c in public)
+    when = WHEN_SHOWN.get(hidden_visibility, "shown later")
+    return f"{result.assignment}: public checks: {_score(got)} / {_score(out_of)}; hidden checks are graded and {when}"
+
+
 def gradescope_json(result: SubmissionResult, hidden_visibility: str = "after_published") -> dict:
     """Gradescope's results.json: public checks visible at once with their full message; hidden ones after
-    grades are published, with :func:`hidden_output` only (the full messages stay in the grader's JSON)."""
+    grades are published, with :func:`hidden_output` only (the full messages stay in the grader's JSON). The
+    top-level output is :func:`visible_summary`: the public points only while the hidden ones are not shown."""
     tests = []
     for i, c in enumerate(result.checks, 1):
         if not c.public:
@@ -132,7 +161,7 @@ def gradescope_json(result: SubmissionResult, hidden_visibility: str = "after_pu
                 "output_format": "text",
             }
         )
-    summary = f"{result.assignment}: {_score(result.score)} / {_score(result.max_score)}"
+    summary = visible_summary(result, hidden_visibility)
     if result.error:
         summary += f"\n{inert(result.error)}"
     return {

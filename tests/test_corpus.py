@@ -18,27 +18,41 @@ SAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions" / 
 SEED = 7
 
 # check id -> points earned, for every check that does not give full points; all others give full points.
+# A problem's no_mutation point counts only where its functions' values are right (issue #9), so a bug in a
+# function that check calls also costs that point (the *.no_mutation rows below).
 EXPECTED_LOSSES = {
+    "backward_masks_dyhat": {"p1.no_mutation": 0.0},
     "avgpool_divides_by_k": {
         "p5.avgpool_backward.basic": 0.0,
         "p5.avgpool_backward.overlap": 0.0,
         "p5.avgpool_backward.gradcheck": 0.0,
+        "p5.no_mutation": 0.0,
     },
     "bias_grad_not_summed": {
         "p1.backward.values": 0.6667,
         "p1.backward.gradcheck": 1.0,
         "p1.bp_step.values": 0.0,
+        "p1.no_mutation": 0.0,
     },
-    "conv_backward_no_crop": {"p4.conv2d_backward.stride_pad": 0.8571, "p4.conv2d_backward.gradcheck": 1.5},
+    "conv_backward_no_crop": {
+        "p4.conv2d_backward.stride_pad": 0.8571,
+        "p4.conv2d_backward.gradcheck": 1.5,
+        "p4.no_mutation": 0.0,
+    },
     "conv_error_term_no_rotation": {"p4.conv_error_term.values": 0.0, "p4.conv_error_term.edge": 1.0},
     "conv_forward_no_stride": {
         "p4.conv2d_forward.stride_pad": 1.0,
         "p4.conv2d_forward.edge": 0.4,
         "p4.conv2d_backward.stride_pad": 1.2857,
         "p4.conv2d_backward.gradcheck": 1.5,
+        "p4.no_mutation": 0.0,
     },
     "log_softmax_no_shift": {"p2.log_softmax.stable": 0.0},
-    "maxpool_overlap_assign": {"p5.maxpool_backward.overlap": 0.75, "p5.maxpool_backward.gradcheck": 0.6667},
+    "maxpool_overlap_assign": {
+        "p5.maxpool_backward.overlap": 0.75,
+        "p5.maxpool_backward.gradcheck": 0.6667,
+        "p5.no_mutation": 0.0,
+    },
     "maxpool_tie_last": {"p5.maxpool_backward.ties": 0.0},
     "mutates_input": {"p1.no_mutation": 0.0},
     "p3_wrong_backward": {"p3.backward_layer_mul": 0.0, "p3.backward_total_mul": 0.0},
@@ -49,6 +63,7 @@ EXPECTED_LOSSES = {
 
 #: A word the message of the bug's main check must contain: it says what is wrong, not just "wrong".
 MESSAGE_WORDS = {
+    "backward_masks_dyhat": ("p1.no_mutation", "backward modified its input dyhat"),
     "avgpool_divides_by_k": ("p5.avgpool_backward.basic", "dx differs from the expected value"),
     "bias_grad_not_summed": ("p1.backward.values", "grads['b"),
     "conv_backward_no_crop": ("p4.conv2d_backward.stride_pad", "dx has shape"),

@@ -1,26 +1,42 @@
 """The Gradescope autograder zip: its layout, and its run_autograder run for real in a fake /autograder tree
-(AUTOGRADER_ROOT), writing a results.json that follows Gradescope's schema and leaks no hidden input."""
+(AUTOGRADER_ROOT), writing a results.json that follows Gradescope's schema and leaks no hidden input; with
+setup.sh run first and the container's layers off (no namespaces), a submission that walks the tree as the
+sandbox's uid reads nothing of the grader's."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from autograder.assignments import get
-from autograder.gradescope import VISIBILITIES, build_zip
+from autograder.gradescope import GRADER_NAMES, VISIBILITIES, build_zip
+from autograder.grading import CheckResult, SubmissionResult
+from autograder.report import gradescope_json
+from autograder.sandbox.isolation import UID_BASE
 from autograder.variants import variant
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "examples" / "submissions" / "hw1"
 SOLUTIONS = REPO / "solutions" / "hw1"
 SECRET = "gradescope-test-secret-0123456789"
+ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
+# Gradescope runs the autograder as root, so the zip requires the dedicated-uid layer; a non-root test run
+# cannot have it, and builds its zips with --require none to test the rest
+REQUIRE = ("uid",) if ROOT_USER else ()
+CONTAINER = "net,fs,pid,ipc,disk"  # what Gradescope's containers (no CAP_SYS_ADMIN) do not allow
+WALKER = Path(__file__).parent / "fixtures" / "gradescope_walk" / "p4_conv_backprop.py"
+PUBLIC_PACKAGES = ("numpy", "numpy.libs", "sympy", "mpmath", "array_api_compat")
 
 LEAK = '''
 
@@ -32,7 +48,7 @@ def maxpool_backward(dout, cache):
 
 @pytest.fixture(scope="module")
 def plain_zip(tmp_path_factory) -> Path:
-    out, notes = build_zip("hw1", tmp_path_factory.mktemp("zip") / "autograder.zip", wheels=False)
+    out, notes = build_zip("hw1", tmp_path_factory.mktemp("zip") / "autograder.zip", wheels=False, require=REQUIRE)
     assert notes == []
     return out
 
@@ -40,7 +56,9 @@ def plain_zip(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def roster_zip(tmp_path_factory) -> Path:
     table = {s: variant("hw1", s, SECRET.encode()).numbers for s in ("stu-ann", "stu-bo")}
-    out, _ = build_zip("hw1", tmp_path_factory.mktemp("zip") / "autograder.zip", wheels=False, variants=table)
+    out, _ = build_zip(
+        "hw1", tmp_path_factory.mktemp("zip") / "autograder.zip", wheels=False, variants=table, require=REQUIRE
+    )
     return out
 
 
@@ -57,9 +75,9 @@ def fake_tree(tmp_path: Path, zip_path: Path, submission: Path, metadata: dict |
     return root
 
 
-def run_autograder(root: Path) -> tuple[dict, str]:
+def run_autograder(root: Path, python: str = sys.executable, **extra: str) -> tuple[dict, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
-    env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": python, **extra}
     run = subprocess.run(
         [str(root / "source" / "run_autograder")], capture_output=True, text=True, env=env, timeout=300, cwd="/"
     )
@@ -80,21 +98,27 @@ def assert_schema(doc: dict) -> None:
     assert sum(t["max_score"] for t in doc["tests"]) == 100
 
 
-def test_the_zip_holds_setup_run_autograder_and_the_package(plain_zip):
+def test_the_zip_holds_setup_run_autograder_the_package_and_the_reference_beside_it(plain_zip):
     with zipfile.ZipFile(plain_zip) as z:
         names = set(z.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
         config = json.loads(z.read("gradescope.json"))
         wheel = next(n for n in names if n.startswith("wheels/nnopt_autograder-"))
-        assert z.read("setup.sh").startswith(b"#!/usr/bin/env bash")
-        assert b"--no-index" in z.read("setup.sh"), "setup.sh installs offline first, from the zip's wheels"
+        setup = z.read("setup.sh").decode()
+        requirements = z.read("requirements.txt").decode().split()
         with z.open(wheel) as f, zipfile.ZipFile(f) as w:
             inside = set(w.namelist())
+    assert setup.startswith("#!/usr/bin/env bash")
+    assert "--no-index" in setup, "setup.sh installs offline first, from the zip's wheels"
     assert {"setup.sh", "run_autograder", "gradescope.json"} <= names and "variants.json" not in names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert config["assignment"] == "hw1" and config["hidden_visibility"] == "after_published"
-    for module in ("autograder/gradescope.py", "autograder/assignments/hw1.py", "solutions/hw1/p1_bp_relu.py"):
+    assert config["require"] == list(REQUIRE)
+    assert any(r.startswith("numpy") for r in requirements) and not any("nnopt" in r for r in requirements)
+    for module in ("autograder/gradescope.py", "autograder/assignments/hw1.py"):
         assert module in inside, f"the wheel lacks {module}"
+    assert not [n for n in inside if n.startswith("solutions/")], "the wheel (installed where?) holds no reference"
+    assert "solutions/hw1/p4_conv_backprop.py" in names, "the reference travels as source, for setup.sh to lock"
 
 
 def test_run_autograder_grades_the_submission_into_results_json(tmp_path, plain_zip):
@@ -112,6 +136,10 @@ def test_run_autograder_grades_the_submission_into_results_json(tmp_path, plain_
     assert "many tied maxima" in out and "hint:" in out, "the failed cases are named"
     assert "expected" not in out and "got" not in out, "no expected value of a hidden input"
     assert "expected" in stdout, "the full message goes to the staff-only stdout"
+    public = sum(c.points for c in get("hw1").checks if c.public)
+    assert doc["output"].startswith(f"hw1: public checks: {public:g} / {public:g}; hidden checks are graded")
+    assert "98" not in doc["output"], "the visible summary does not give the hidden checks' total away"
+    assert re.search(r"^isolation: in force: limits" + (r" .*\buid\b" if ROOT_USER else ""), stdout, re.M), stdout
 
 
 def test_hidden_feedback_cannot_carry_inputs_out_and_variants_follow_the_submitter(tmp_path, roster_zip):
@@ -165,7 +193,165 @@ def test_setup_sh_installs_offline_from_the_zip_and_run_autograder_uses_it(tmp_p
     assert "from the zip (offline)" in setup.stdout
     run = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert str(root / "venv") in run.stdout.splitlines()[0]
+    assert str(root / "private" / "lib") in run.stdout.splitlines()[0], "the package is the root-only copy"
     doc = json.loads((root / "results" / "results.json").read_text())
     assert_schema(doc)
     assert doc["score"] == 98
+
+
+# -- what students see at once ------------------------------------------------------------------------------
+
+
+def _check(id: str, public: bool, points: float, max_points: float, message: str = "") -> CheckResult:
+    return CheckResult(id, id[:2], "f", f"title of {id}", public, points, max_points, message, "a hint")
+
+
+def test_visible_output_shows_public_points_only_while_hidden_checks_are_not_shown():
+    checks = [
+        _check("p1.a", True, 20, 20),
+        _check("p1.b", True, 16, 36, "PUBLIC-MSG expected 1, got 2"),
+        _check("p1.h", False, 0, 44, "HIDDEN-MSG expected 3.14159, got 0"),
+    ]
+    result = SubmissionResult("s", "hw1", 7, 36, 100, {"p1": {"score": 36, "max_score": 100}}, checks)
+    for visibility in ("after_published", "after_due_date", "hidden"):
+        doc = gradescope_json(result, visibility)
+        assert doc["output"].startswith("hw1: public checks: 36 / 56; hidden checks are graded and "), doc["output"]
+        assert "100" not in doc["output"] and "44" not in doc["output"]
+        visible = [t for t in doc["tests"] if t["visibility"] == "visible"]
+        assert [t["name"].split(":")[0] for t in visible] == ["p1.a", "p1.b"]
+        assert sum(t["max_score"] for t in visible) == 56
+        assert not any("HIDDEN-MSG" in t["output"] or "3.14159" in t["output"] for t in visible)
+        assert "PUBLIC-MSG" in visible[1]["output"]
+        hidden = next(t for t in doc["tests"] if t["name"].startswith("p1.h"))
+        assert hidden["visibility"] == visibility and "3.14159" not in hidden["output"]
+    assert "when the instructor publishes" in gradescope_json(result)["output"]
+    assert gradescope_json(result, "visible")["output"] == "hw1: 36 / 100", "all shown: the whole score"
+
+
+# -- never weaker in silence --------------------------------------------------------------------------------
+
+
+def test_run_autograder_refuses_to_grade_without_a_required_layer(tmp_path):
+    out, _ = build_zip("hw1", tmp_path / "autograder.zip", wheels=False, require=("uid", "seccomp"))
+    root = fake_tree(tmp_path, out, SOLUTIONS)
+    doc, stdout = run_autograder(root, AUTOGRADER_SANDBOX_DISABLE="seccomp")
+    assert doc["score"] == 0 and doc["tests"] == [], "nothing graded"
+    assert "did not grade" in doc["output"] and "seccomp" in doc["output"], doc["output"]
+    assert "not graded: refusing to grade: required isolation layer" in stdout, stdout
+    assert "off: " in stdout and "seccomp" in stdout.split("off: ", 1)[1]
+
+
+# -- Gradescope without namespaces: a walk as the sandbox's uid reads nothing of the grader's ----------------
+
+
+def _stdlib_readable_by_others(python: str) -> bool:
+    query = "import sysconfig; print(sysconfig.get_paths()['stdlib'])"
+    run = subprocess.run([python, "-I", "-c", query], capture_output=True, text=True)
+    if run.returncode != 0:
+        return False
+    path = Path(run.stdout.strip()).resolve()
+    return all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents]) and bool(
+        os.stat(path).st_mode & stat.S_IROTH
+    )
+
+
+def gradescope_python() -> str | None:
+    """An interpreter as on Gradescope's image: one whose standard library another uid can read (this one,
+    else the system's of the same version, so that this interpreter's NumPy fits it)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for python in (sys.executable, f"/usr/bin/python{version}"):
+        if not (Path(python).exists() and _stdlib_readable_by_others(python)):
+            continue
+        same = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+        if same.stdout.strip() == str(sys.version_info[:2]):
+            return python
+    return None
+
+
+def make_venv(python: str, venv: Path) -> Path:
+    """``venv`` as setup.sh leaves it: the dependencies only (this interpreter's, linked in), world-readable."""
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    site = next((venv / "lib").glob("python3*")) / "site-packages"
+    for name in ("numpy", "sympy", "mpmath", "array_api_compat"):
+        location = Path(list(importlib.util.find_spec(name).submodule_search_locations)[0]).resolve()
+        for folder in (location, location.parent / f"{name}.libs"):
+            if folder.is_dir():
+                try:
+                    shutil.copytree(folder, site / folder.name, copy_function=os.link)
+                except (OSError, shutil.Error):  # another filesystem: copy
+                    shutil.rmtree(site / folder.name, ignore_errors=True)
+                    shutil.copytree(folder, site / folder.name)
+    return venv / "bin" / "python"
+
+
+@pytest.fixture
+def world_readable_tmp():
+    """A folder every uid can reach (pytest's own tmp_path is 0700), removed afterwards."""
+    top = Path(tempfile.mkdtemp(prefix="autograder-gs-test-"))
+    os.chmod(top, 0o755)
+    yield top
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.skipif(not ROOT_USER, reason="Gradescope runs the autograder as root (the dedicated uid needs root)")
+def test_without_namespaces_a_submission_walking_the_tree_reads_nothing_of_the_grader(world_readable_tmp, plain_zip):
+    python = gradescope_python()
+    if python is None:
+        pytest.skip("no interpreter whose standard library another uid can read (the sandbox uid must run it)")
+    top = world_readable_tmp
+    root = top / "autograder"
+    root.mkdir(mode=0o755)
+    py = make_venv(python, root / "venv")
+    with zipfile.ZipFile(plain_zip) as z:
+        z.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        os.chmod(root / "source" / name, 0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+    env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": str(py)}
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, env=env, cwd="/"
+    )
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "private/lib/autograder" in setup.stdout, setup.stdout
+    assert not (root / "source" / "wheels").exists(), "setup.sh removes the wheels after the install"
+    assert (root / "private" / "solutions" / "hw1" / "p4_conv_backprop.py").is_file()
+    for name in GRADER_NAMES:
+        assert not list((root / "venv").rglob(name)), f"the venv holds {name}"
+
+    # what a student must not read: every path under the tree but the venv's public packages
+    paths = []
+    for folder, dirs, files in os.walk(root):
+        if Path(folder).parent.name == "site-packages" and Path(folder).name in PUBLIC_PACKAGES:
+            dirs[:] = []
+            continue
+        paths += [os.path.join(folder, n) for n in dirs + files]
+    paths += [str(root / "results"), str(root / "submission" / WALKER.name), str(root / "submission_metadata.json")]
+    for secret in (
+        "private/solutions/hw1/p4_conv_backprop.py",
+        "private/lib/autograder/gradescope.py",
+        "private/gradescope.json",
+        "source/setup.sh",
+        "source/requirements.txt",
+    ):
+        assert str(root / secret) in paths, secret
+    control = top / "control.txt"  # world-readable, outside the tree: the walk must see it
+    control.write_text("public")
+    os.chmod(control, 0o644)
+    targets = {"root": str(root), "paths": paths, "control": str(control)}
+    text = WALKER.read_text(encoding="utf-8")
+    blank = 'TARGETS = {"root": "", "paths": [], "control": ""}  # filled in by the test'
+    assert blank in text
+    (root / "submission").mkdir()
+    (root / "submission" / WALKER.name).write_text(text.replace(blank, "TARGETS = " + json.dumps(targets)))
+    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": "s1", "email": "s1@u.edu"}]}))
+
+    doc, stdout = run_autograder(root, str(py), AUTOGRADER_SANDBOX_DISABLE=CONTAINER)
+    assert "isolation: in force: limits uid nnp seccomp; off: disk net fs pid ipc" in stdout, stdout
+    walks = {json.dumps(json.loads(m)) for m in re.findall(r"WALK (\{.*?\}) END", stdout)}
+    assert len(walks) == 1, stdout  # every p4 check ran the same walk
+    walk = json.loads(walks.pop())
+    assert walk["uid"] >= UID_BASE, "the submission ran as a dedicated uid, not as root"
+    assert walk["control"] and walk["numpy"], f"the walk can read what is readable: {walk}"
+    assert walk["tried"] == len(paths)
+    assert walk["n"] == 0 and walk["listed"] == 0 and walk["site"] == [], f"readable by the submission: {walk}"
+    assert doc["score"] == 0 and stat.S_IMODE(os.stat(root).st_mode) == 0o711

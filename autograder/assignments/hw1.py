@@ -41,12 +41,19 @@ def forward_then(
 
 
 def network(
-    rng: np.random.Generator, sizes: list[int], n: int, margin: float = 0.01, dtype: type = np.float64
+    rng: np.random.Generator,
+    sizes: list[int],
+    n: int,
+    margin: float = 0.01,
+    dtype: type = np.float64,
+    mixed: bool = False,
 ) -> Inputs:
     """A ReLU network with layer sizes ``sizes``, a batch x of ``n`` rows, targets y, an upstream gradient
     dyhat and a learning rate. Every pre-activation has |z| > margin and at least a third of each layer's
-    units are active, so gradients are informative and finite differences stay away from the kinks."""
-    for _ in range(1000):
+    units are active, so gradients are informative and finite differences stay away from the kinks.
+    ``mixed``: every layer, the output layer included, also has inactive units (z < 0), so code that writes
+    into its inputs where z ≤ 0 (e.g. ``dyhat[z <= 0] = 0``) does so on every seed."""
+    for _ in range(10_000):
         x = rng.uniform(-1, 1, (n, sizes[0]))
         params, a, ok = {}, x, True
         for l in range(1, len(sizes)):
@@ -54,6 +61,7 @@ def network(
             b = rng.uniform(0.0, 0.5, sizes[l])
             z = a @ W.T + b
             ok = ok and bool(np.all(np.abs(z) > margin)) and float(np.mean(z > 0)) >= 1 / 3
+            ok = ok and (not mixed or bool(np.any(z < 0)))
             params[f"W{l}"], params[f"b{l}"], a = W, b, np.maximum(z, 0)
         if ok:
             return {
@@ -143,8 +151,10 @@ def homework_stub(text: str, numbers: dict) -> str:
     return text
 
 
-def nets(*specs: tuple[str, list[int], int], dtype: type = np.float64) -> tuple[Case, ...]:
-    return tuple(Case(label, lambda rng, s=sizes, n=n: network(rng, s, n, dtype=dtype)) for label, sizes, n in specs)
+def nets(*specs: tuple[str, list[int], int], dtype: type = np.float64, mixed: bool = False) -> tuple[Case, ...]:
+    return tuple(
+        Case(label, lambda rng, s=sizes, n=n: network(rng, s, n, dtype=dtype, mixed=mixed)) for label, sizes, n in specs
+    )
 
 
 NETS_PUBLIC = nets(("one hidden layer, N = 1", [2, 2, 1], 1), ("two hidden layers, N = 5", [3, 4, 5, 2], 5))
@@ -154,6 +164,7 @@ NETS_HIDDEN = nets(
     ("one hidden layer, N = 4", [2, 3, 1], 4),
 )
 NETS_F32 = nets(("float32 inputs, N = 3", [3, 4, 2], 3), dtype=np.float32)
+NETS_MIXED = nets(("two hidden layers, N = 5, active and inactive units in every layer", [3, 4, 5, 2], 5), mixed=True)
 
 
 def with_zeros(shape: tuple[int, ...], dtype: type = np.float64):
@@ -307,10 +318,18 @@ P1_CHECKS = (
                     Call("e", "sgd_update", ("params", "d", "lr")),
                     Call("f", "bp_step", ("params", "x", "y", "lr")),
                 ),
-                (),
+                (
+                    ("relu", "a"),
+                    ("relu_grad", "b"),
+                    ("yhat", "fwd[0]"),
+                    ("squared_loss", "c"),
+                    ("backward", "d"),
+                    ("sgd_update", "e"),
+                    ("bp_step", "f"),
+                ),
             )
         ),
-        NETS_PUBLIC[1:],
+        NETS_MIXED,
     ),
 )
 
@@ -321,8 +340,12 @@ def normal(shape: tuple[int, ...], scale: float = 3.0, dtype: type = np.float64)
     return lambda rng: {"x": (scale * rng.normal(size=shape)).astype(dtype)}
 
 
-def fixed_x(values: list[float]):
-    return lambda rng: {"x": np.array(values, dtype=np.float64)}
+def extreme_x(rng: np.random.Generator) -> Inputs:
+    """x of shape (12,) for the stability checks, drawn from the seed: magnitudes log-uniform from 1e-8 to 1e4
+    with random signs, at least two of each sign beyond 745 (where exp overflows or underflows), and a zero."""
+    small = rng.choice([-1.0, 1.0], 7) * 10.0 ** rng.uniform(-8, 4, 7)
+    large = np.concatenate([rng.uniform(745, 1e4, 2), -rng.uniform(745, 1e4, 2)])
+    return {"x": rng.permutation(np.concatenate([small, large, [0.0]]))}
 
 
 X_CASES = (
@@ -330,7 +353,6 @@ X_CASES = (
     Case("x of shape (3, 4)", normal((3, 4))),
     Case("x of shape (2, 3), float32", normal((2, 3), dtype=np.float32)),
 )
-EXTREME = [-1e4, -1000.0, -745.0, -50.0, -1e-8, 0.0, 1e-8, 50.0, 745.0, 1000.0, 1e4]
 LOGIT_CASES = (
     Case("x of shape (4, 5)", normal((4, 5))),
     Case("x of shape (3,) (one sample)", normal((3,))),
@@ -341,8 +363,12 @@ LOGIT_CASES = (
 
 
 def logit_stability(rng: np.random.Generator) -> Inputs:
-    x = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4 + 1.0, -1e4 + 3.0], [1e4, 1e4, 1e4 - 2.0]])
-    return {"x": x + rng.normal(scale=0.0, size=x.shape)}
+    """Logits of shape (4, 3) drawn from the seed, with magnitudes up to 1e4: rows shifted by ±1e3 to ±1e4 with
+    small spreads (exp over- or underflows without the max shift), and a row spread over ±1e4 itself."""
+    shift = rng.choice([-1.0, 1.0], (3, 1)) * rng.uniform(1e3, 1e4, (3, 1))
+    rows = shift + rng.normal(0.0, 3.0, (3, 3))
+    spread = rng.uniform(1e3, 1e4) * np.array([1.0, 0.0, -1.0]) + rng.normal(0.0, 1.0, 3)
+    return {"x": rng.permutation(np.vstack([rows, spread[rng.permutation(3)]]))}
 
 
 def backward_case(shape: tuple[int, ...]):
@@ -378,7 +404,7 @@ P2_CHECKS = (
         2,
         True,
         Compare(call("sigmoid", "x"), no_warnings=True),
-        (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),),
+        (Case("x from −1e4 to 1e4", extreme_x),),
         hint="exp(−x) overflows for x < −709: use exp(−|x|) and choose the formula by the sign of x.",
     ),
     Check(
@@ -390,7 +416,7 @@ P2_CHECKS = (
         2,
         True,
         Compare(call("sigmoid_grad", "x")),
-        X_CASES + (Case("x from −1e4 to 1e4", fixed_x(EXTREME)),),
+        X_CASES + (Case("x from −1e4 to 1e4", extreme_x),),
     ),
     Check(
         "p2.sigmoid_grad2.values",
@@ -761,7 +787,7 @@ P4_CHECKS = (
                     Call("fwd", "conv2d_forward", ("x", "w", "b"), ("stride", "pad")),
                     Call("bwd", "conv2d_backward", ("dout", "fwd[1]")),
                 ),
-                (),
+                (("out", "fwd[0]"), ("(dx, dw, db)", "bwd")),
             )
         ),
         CONV_STRIDE_PAD[:1],
@@ -946,7 +972,7 @@ P5_CHECKS = (
                     Call("f2", "avgpool_forward", ("x",), ("k", "stride")),
                     Call("b2", "avgpool_backward", ("dout", "f2[1]")),
                 ),
-                (),
+                (("maxpool out", "f1[0]"), ("maxpool dx", "b1"), ("avgpool out", "f2[0]"), ("avgpool dx", "b2")),
             )
         ),
         POOL_OVERLAP[:1],

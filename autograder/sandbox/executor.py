@@ -15,6 +15,8 @@ An ``arg`` is ``{"$ref": [name, key...]}`` (an input, deep-copied for every call
 from __future__ import annotations
 
 import copy
+import threading
+import time
 import traceback
 import warnings
 from collections.abc import Callable
@@ -26,6 +28,11 @@ import numpy as np
 # copy.deepcopy or numpy.array_equal at import time cannot blind the mutation check that way.
 _deepcopy = copy.deepcopy
 _ndarray = np.ndarray
+_threads = threading.enumerate
+_monotonic = time.monotonic
+
+#: How long, at most, the end-of-program mutation check waits for threads the student's calls started.
+THREAD_WAIT_SECONDS = 1.0
 
 
 class StepTimeout(BaseException):
@@ -112,7 +119,8 @@ def _mutated(arg_values: list, originals: list) -> list[str]:
     for label, before in (x for v in originals for x in _arrays_in(*v)):
         now = after.get(label)
         same = (  # bytes, not numpy.array_equal: the comparison must not go through patchable NumPy functions
-            type(now) is _ndarray
+            type(now) is type(before)  # a masked array (or another subclass) returned earlier stays itself
+            and isinstance(now, _ndarray)
             and now.shape == before.shape
             and now.dtype == before.dtype
             and _ndarray.tobytes(now) == _ndarray.tobytes(before)
@@ -120,6 +128,11 @@ def _mutated(arg_values: list, originals: list) -> list[str]:
         if not same:
             changed.append(label)
     return changed
+
+
+#: The detector as bound at import, before any student code runs: replacing ``executor._mutated`` in
+#: ``sys.modules`` (as a submission can) does not blind the calls below.
+_MUTATION_CHECK = _mutated
 
 
 def _arg_label(arg: Any, position: str) -> str:
@@ -164,6 +177,8 @@ def run_steps(
     inputs = set(env)
     reports = []
     failed: set[str] = set()
+    watched: list[tuple[dict, list, list]] = []  # (report, arguments as passed, their copies from before the call)
+    threads_before = set(_threads()) if watch else set()
     for step in program["steps"]:
         report: dict = {"name": step["name"], "fn": step["fn"], "status": "ok", "mutated": [], "warnings": []}
         reports.append(report)
@@ -206,5 +221,30 @@ def run_steps(
             report.update(status="error", error=error)
             failed.add(step["name"])
             continue
-        report["mutated"] = _mutated(labelled, originals) if watch else []
+        report["mutated"] = _MUTATION_CHECK(labelled, originals) if watch else []
+        if watch:
+            watched.append((report, labelled, originals))
+    if watch:
+        _recheck(watched, threads_before)
     return env, reports
+
+
+def _recheck(watched: list[tuple[dict, list, list]], threads_before: set) -> None:
+    """After the whole program: wait (a bounded time) for threads the calls started, then compare every
+    call's arguments with their copies again, so a write that comes later (a thread, a view kept in a
+    global and written by a later call) is seen. A thread still running after the wait counts as a write."""
+    deadline = _monotonic() + THREAD_WAIT_SECONDS
+    started = [t for t in _threads() if t not in threads_before]
+    for t in started:
+        try:
+            t.join(max(0.0, deadline - _monotonic()))
+        except StepTimeout:
+            raise
+        except BaseException:  # a hostile join; the thread counts as still running
+            pass
+    running = any(t.is_alive() for t in started)
+    for report, labelled, originals in watched:
+        late = [label for label in _MUTATION_CHECK(labelled, originals) if label not in report["mutated"]]
+        if running:
+            late.append(f"(a thread it started was still running {THREAD_WAIT_SECONDS:g} s after the calls)")
+        report["mutated"] = report["mutated"] + late

@@ -37,6 +37,11 @@ downgrade); the parent then turns that layer off for the rest of the process, sa
 starts the child again without it. A child that dies before it is ready inside its view (or as its
 uid) is started once more without that layer; if that one starts, the layer is dropped the same way.
 ``AUTOGRADER_SANDBOX_DISABLE=net,fs,...`` turns layers off by hand (``limits`` cannot be turned off).
+
+An instructor can insist on layers instead: :func:`require` (``--require uid,net``, or
+``AUTOGRADER_REQUIRE=uid,net`` in the environment) refuses at once, in one line, when one of them is not in
+force here, and a required layer that later fails in a child stops grading (:class:`SandboxUnavailable`)
+instead of being dropped. ``limits`` is always required.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import sys
 
 LAYERS = ("limits", "disk", "uid", "net", "fs", "pid", "ipc", "nnp", "seccomp")
 DISABLE_ENV = "AUTOGRADER_SANDBOX_DISABLE"
+REQUIRE_ENV = "AUTOGRADER_REQUIRE"
 UID_BASE = 1_750_000_000  # dedicated sandbox uids: UID_BASE + slot; far from any real account
 UID_SLOTS = 4096
 NPROC = 32  # processes and threads of the sandbox's uid (the child needs one)
@@ -59,6 +65,7 @@ CONFINE_EXIT = 70
 
 _detected: dict | None = None
 _runtime_off: dict[str, str] = {}  # layers that failed in a child during this process, and why
+_required: set[str] = set()  # layers this process insists on (require()), besides $AUTOGRADER_REQUIRE
 
 
 class SandboxUnavailable(RuntimeError):
@@ -294,6 +301,12 @@ def turn_off(layer: str, message: str, quiet: bool = False) -> dict:
         blocked = [p for p in _needed_paths() if not _world_traversable(p)]
         if blocked:
             _runtime_off["uid"] = f"{blocked[0]} is not readable by another uid without the filesystem view"
+    lost = sorted(required() & {k for k in _runtime_off if k not in before}, key=LAYERS.index)
+    if lost:  # never weaker in silence: a layer the instructor insists on stops grading instead
+        raise SandboxUnavailable(
+            f"refusing to go on grading: required isolation layer {lost[0]!r} failed in a sandbox child "
+            f"({_runtime_off[lost[0]]})"
+        )
     if not quiet:
         print(
             f"autograder sandbox: isolation layer {layer!r} is NOT in force ({message}); going on without it",
@@ -310,6 +323,57 @@ def restore(before: dict) -> None:
 def require_limits() -> None:
     if not detect()["limits"]["on"]:
         raise SandboxUnavailable(f"refusing to run student code: {detect()['limits']['why']}")
+
+
+def parse_layers(text: str | list | tuple | None) -> list[str]:
+    """Layer names from ``uid,net`` (or a list of names); ``none`` or empty: none, ``all``: every layer.
+
+    Raises ValueError naming the layers that do not exist."""
+    items = text if isinstance(text, (list, tuple)) else str(text or "").replace(" ", ",").split(",")
+    names = [str(x).strip().lower() for x in items if str(x).strip()]
+    if names == ["none"]:
+        return []
+    if "all" in names:
+        return list(LAYERS)
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        raise ValueError(f"unknown isolation layer {', '.join(unknown)} (the layers: {', '.join(LAYERS)})")
+    return sorted(set(names), key=LAYERS.index)
+
+
+def required() -> set[str]:
+    """The layers this process must not grade without: ``limits``, those given to :func:`require` and those
+    of ``$AUTOGRADER_REQUIRE`` (an unknown name there is an error, not ignored)."""
+    return {"limits", *_required, *parse_layers(os.environ.get(REQUIRE_ENV, ""))}
+
+
+def require(layers: list[str] | tuple[str, ...] | str | None = (), check: bool = True) -> list[str]:
+    """Insist on ``layers`` (besides ``$AUTOGRADER_REQUIRE``) for the rest of this process: raise
+    :class:`SandboxUnavailable` now (unless ``check`` is false), in one line, if one is not in force here;
+    later, such a layer failing in a child stops grading instead of being dropped. Returns every required
+    layer, in order."""
+    _required.update(parse_layers(layers))
+    if check:
+        check_required()
+    return sorted(required(), key=LAYERS.index)
+
+
+def check_required() -> None:
+    """Raise :class:`SandboxUnavailable` if a required layer is not in force (now, in this process)."""
+    layers = in_force()
+    missing = [k for k in LAYERS if k in required() and not layers[k]["on"]]
+    if missing:
+        why = "; ".join(f"{k}: {layers[k]['why']}" for k in missing)
+        raise SandboxUnavailable(
+            f"refusing to grade: required isolation layer{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} not in force on this machine ({why})"
+        )
+
+
+def in_force_summary() -> dict[str, bool]:
+    """Which layers are in force now, ``{layer: bool}`` in :data:`LAYERS` order (what a result records)."""
+    layers = in_force()
+    return {k: bool(layers[k]["on"]) for k in LAYERS}
 
 
 def _machine() -> str:
@@ -597,6 +661,7 @@ def launch(runtime: str, sandbox_root: str, cwd: str, limits: dict, uid: int | N
     same spec serves a child that is executed and one that is forked (a zygote's).
     """
     require_limits()
+    check_required()
     layers = in_force()
     root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
     prefix: list[str] = []
@@ -1062,8 +1127,45 @@ def probe() -> dict:
     return info
 
 
+ATTACKS = {
+    "limits": "run forever, take all the memory, write one file as large as the disk, dump core",
+    "disk": "fill the disk the sandbox's folder is on with many files, each under the file-size limit",
+    "uid": "run as the grader's uid (or root): read everything the grader can read where there is no "
+    "filesystem view (the reference, the grader's package), signal the grader's processes",
+    "net": "open network connections, to 127.0.0.1 included, and send its inputs out",
+    "fs": "read every world-readable file by its absolute path: walk up from numpy.__file__ into "
+    "site-packages, other students' work and the reference where they are world-readable",
+    "pid": "leave a daemon (setsid) behind that outlives its run and watches the next submissions",
+    "ipc": "share System V IPC objects and the hostname with the grader",
+    "nnp": "gain privileges through a set-uid program",
+    "seccomp": "use ptrace, process_vm_readv, bpf, io_uring, mount and namespace calls, and fork a process bomb",
+}
+
+
+def attack_table() -> list[str]:
+    """For every layer: in force here or not, and what a submission could do without it (``autograder
+    doctor``); a missing layer's line ends in ``<- possible here``, a required one is marked."""
+    layers = in_force()
+    must = required()
+    names = dict(zip(LAYERS, (n for n, _, _ in describe()), strict=True))
+    rows = [f"  {'layer':<18} {'in force?':<10} what a submission could do without it"]
+    for key in LAYERS:
+        on = layers[key]["on"]
+        attack = ATTACKS[key]
+        mark = "" if on else "  <- possible here"
+        if key == "net" and not on and layers["seccomp"]["on"]:
+            mark = "  <- not here after all: the seccomp filter refuses socket()"
+        if not on and key in must:
+            mark += "; REQUIRED: grading refuses to start"
+        label = names[key] + (" *" if key in must else "")
+        rows.append(f"  {label:<18} {'yes' if on else 'NO':<10} {attack}{mark}")
+    rows.append("  (* required: $AUTOGRADER_REQUIRE or --require; grading refuses to start without it)")
+    return rows
+
+
 def doctor(run_probe: bool = True) -> tuple[str, bool]:
-    """The report ``autograder doctor`` prints, and whether the sandbox can run at all (limits in force)."""
+    """The report ``autograder doctor`` prints, and whether grading can run here: the limits and every
+    required layer in force."""
     import platform
 
     from .runner import DEFAULT_LIMITS
@@ -1092,6 +1194,13 @@ def doctor(run_probe: bool = True) -> tuple[str, bool]:
             lines.append(f"  connect to a listener on 127.0.0.1: {info['net']}")
             for path, what in info["files"].items():
                 lines.append(f"  read {path}: {what}")
+    lines.append("What each layer stops, on this machine:")
+    lines += attack_table()
     if not ok:
         lines.append("The sandbox cannot set resource limits here: grading refuses to run student code.")
+    try:
+        check_required()
+    except SandboxUnavailable as exc:
+        lines.append(str(exc))
+        ok = False
     return "\n".join(lines), ok

@@ -29,8 +29,6 @@ from .harness import BASE, REPO, Expect, Graded, assert_outcome, marks, material
 SG2 = "p2.sigmoid_grad2.values"
 LOST_SG2 = {SG2: 0.0}
 P2_FILE, P4_FILE = "p2_derivatives.py", "p4_conv_backprop.py"
-IN_PROCESS = "not defensible in-process: the evaluator's own code runs in the submission's process, so a "
-IN_PROCESS += "property the child reports about itself (no mutation) can be forged; see the report"
 
 
 NEVER_FINISHED = "importing p4_conv_backprop.py never finished"
@@ -66,8 +64,17 @@ ATTACKS = {
     "patch_math_json": sg2("differs from the expected value"),
     "patch_builtins": sg2("differs from the expected value"),
     "mutate_and_patch_numpy": Expect({"p1.no_mutation": 0.0}, (("p1.no_mutation", "relu modified its input"),)),
-    "mutate_and_patch_evaluator": Expect(
-        {"p1.no_mutation": 0.0}, (("p1.no_mutation", "relu modified its input"),), xfail=IN_PROCESS
+    "mutate_and_patch_evaluator": Expect({"p1.no_mutation": 0.0}, (("p1.no_mutation", "relu modified its input"),)),
+    "thread_mutation": Expect({"p1.no_mutation": 0.0}, (("p1.no_mutation", "relu modified its input x in place"),)),
+    # values that do not follow from the inputs
+    "forward_memo_zero_backward": Expect(
+        {
+            "p4.conv2d_backward.basic": 0.0,
+            "p4.conv2d_backward.stride_pad": 0.0,
+            "p4.conv2d_backward.gradcheck": 0.0,
+            "p4.no_mutation": 0.0,
+        },
+        (("p4.conv2d_backward.gradcheck", "conv2d_forward"),),
     ),
     # reading what it must not
     "read_solutions": sg2("differs from the expected value", needs=("fs",)),

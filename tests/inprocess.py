@@ -1,0 +1,63 @@
+"""Judging without the sandbox, for tests that run many seeds: the student's module is called here, the
+reply takes the same wire round trip it takes from the child, and the check's own judge gives the verdict."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from autograder.checks import Check, parent_only
+from autograder.grading import PreparedCase
+from autograder.judges import NoMutation, Outcome
+from autograder.sandbox import wire
+from autograder.sandbox.child import conform
+from autograder.sandbox.executor import lookup, run_steps
+
+
+@contextlib.contextmanager
+def arrays_by_reference() -> Iterator[None]:
+    """Arrays cross the (in-process) wire as themselves instead of ``.npy`` text: the same structure, tags and
+    dtypes, a fraction of the cost, for tests that judge thousands of seeds of honest code."""
+    encode, decode = wire.array_to_npy, wire.npy_to_array
+    wire.array_to_npy = lambda a: {"$npy": a}
+    wire.npy_to_array = lambda a: a
+    try:
+        yield
+    finally:
+        wire.array_to_npy, wire.npy_to_array = encode, decode
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import a submission's file under a private name (two submissions' p4 files can be loaded side by side)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def reply_of(case: PreparedCase, module: Any, watch: bool = True) -> dict:
+    """What the child would send for ``case`` with ``module`` as the student's code, decoded as the parent decodes
+    it (``watch``: whether mutations are recorded, as the child does)."""
+    inputs = {k: wire.decode(wire.encode(v)) for k, v in case.inputs.items() if not parent_only(k)}
+    program = {"inputs": inputs, "steps": case.steps}
+    env, reports = run_steps(program, lambda name: getattr(module, name), watch=watch)
+    failed = {r["name"] for r in reports if r["status"] != "ok"}
+    returns = []
+    for ret in case.returns:
+        if ret["ref"][0] in failed:
+            returns.append({"$error": "not computed"})
+        else:
+            returns.append(conform(lookup(env, ret["ref"]), ret["schema"]))
+    return {"steps": reports, "returns": [wire.decode(r) for r in returns]}
+
+
+def judge_case(check: Check, case: PreparedCase, module: Any) -> Outcome:
+    """The verdict on one case; mutations are recorded only for the judge that reads them."""
+    watch = isinstance(check.judge, NoMutation)
+    return check.judge.judge(case.inputs, reply_of(case, module, watch), case.expected)
