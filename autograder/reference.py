@@ -97,7 +97,7 @@ def solutions_dir(package: str = "solutions.hw1", search_cwd: bool = True) -> Pa
     raise ReferenceNotFound(
         f"no reference solutions for {package} (they are not installed with the package): looked in "
         + "; ".join(looked)
-        + f". Set {ENV}=DIR, the instructors' folder holding {sub.as_posix()}/"
+        + f". Give --solutions DIR or set {ENV}=DIR: the instructors' folder holding {sub.as_posix()}/"
     )
 
 

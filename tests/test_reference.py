@@ -119,3 +119,18 @@ def test_pinned_holds_the_folder_for_the_block_only(nowhere, monkeypatch):
     with ref.pinned(nowhere / "pinned"):
         pass
     assert ref.ENV not in os.environ
+
+
+def test_the_cli_takes_solutions_from_the_flag_and_refuses_in_one_line(nowhere, monkeypatch, capsys):
+    from autograder.cli import main
+
+    monkeypatch.setenv(ref.ENV, "restored by monkeypatch")  # main() sets it for the run's processes
+    copy = copy_solutions(nowhere / "instructor" / "solutions")
+    assert main(["release", "hw1", "--solutions", str(copy), "--nbgrader-course", str(nowhere / "course")]) == 0
+    assert os.environ[ref.ENV] == str(copy.resolve())
+    source = (nowhere / "course" / "source" / "hw1" / "p1_bp_relu.ipynb").read_text(encoding="utf-8")
+    assert "### BEGIN SOLUTION" in source  # the instructors' source notebooks, made from the flag's folder
+    capsys.readouterr()
+    assert main(["grade", "--solutions", str(nowhere / "missing"), str(REPO / "examples")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing holds no hw1/" in err
