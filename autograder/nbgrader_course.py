@@ -11,12 +11,19 @@ them. The notebooks are also written to ``autograded/`` with the test cells' out
 ``nbgrader autograde`` would have left them (the same summary, with no hidden input or expected value),
 and each student's full result (every message) to ``.autograder/results/ASSIGNMENT/STUDENT.json`` for the
 instructor.
+
+Nothing a student hands in stops the class: a notebook that is a symbolic link (or sits in a linked folder),
+is not a regular file, is larger than 20 MB, is not UTF-8 JSON, is nested too deeply or has cells of the
+wrong shape (:mod:`autograder.untrusted`) scores 0 for its problem with a note saying why, and every other
+student is graded and recorded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable
 from copy import deepcopy
@@ -29,6 +36,7 @@ from .checks import Assignment
 from .grading import SubmissionResult
 from .notebook_grading import resolve_seed, summary
 from .release import solution_files
+from .untrusted import Refused, read_notebook, read_small_text
 
 
 class CourseError(RuntimeError):
@@ -59,26 +67,42 @@ def source_notebooks(assignment: Assignment, course: Path) -> dict[str, dict]:
 
 
 def students(course: Path, assignment: str) -> list[str]:
+    """Every ``submitted/STUDENT`` with an ``ASSIGNMENT`` folder, and every one that is (or holds) a symbolic
+    link there: those are listed too, so that their refusal is recorded instead of their being left out."""
     root = course / "submitted"
     if not root.is_dir():
         return []
     return sorted(
         d.name
         for d in root.iterdir()
-        if not d.name.startswith(".") and not d.is_symlink() and (d / assignment).is_dir()
+        if not d.name.startswith(".") and (d.is_symlink() or (d / assignment).is_symlink() or (d / assignment).is_dir())
     )
 
 
+def _linked_folder(course: Path, student: str, assignment: str) -> str | None:
+    """A note when the student's folder, or its assignment folder, is a symbolic link (nothing in it is read)."""
+    for folder in (course / "submitted" / student, course / "submitted" / student / assignment):
+        if folder.is_symlink():
+            return f"{folder.relative_to(course)} is a symbolic link: refused, nothing in it is graded"
+    return None
+
+
 def _read_notebook(path: Path) -> tuple[dict | None, str | None]:
-    if not path.is_file():
+    """The notebook at ``path`` (None and no note when there is none), or None and a note saying why not."""
+    if not os.path.lexists(path):
         return None, None
     try:
-        nb = notebooks.read(path)
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("no cells")
-        return nb, None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        return None, f"{path.name} could not be read as a notebook ({type(exc).__name__}): its problem scores 0"
+        return read_notebook(path), None
+    except Refused as exc:
+        return None, f"{path.name} was not graded: {exc}; its problem scores 0"
+
+
+def _module_text(nb: dict, source: dict, module: str) -> tuple[str | None, list[str]]:
+    """The student's module from a checked notebook, or None and a note (a grader bug must not stop the class)."""
+    try:
+        return notebooks.module_source(nb, source, module)
+    except Exception as exc:
+        return None, [f"{module}.ipynb could not be turned into a module ({type(exc).__name__}); its problem scores 0"]
 
 
 def grade_course(
@@ -89,8 +113,10 @@ def grade_course(
     only: list[str] | None = None,
     run_canary: bool = True,
     progress: Callable[[int, int, SubmissionResult], None] | None = None,
+    require: list[str] | tuple[str, ...] = (),
 ) -> list[SubmissionResult]:
-    """Grade every ``submitted/STUDENT/ASSIGNMENT`` (or the students in ``only``) and record the scores."""
+    """Grade every ``submitted/STUDENT/ASSIGNMENT`` (or the students in ``only``) and record the scores;
+    ``require``: isolation layers without which nothing is graded (:func:`autograder.batch.grade_many`)."""
     try:
         from nbgrader.api import Gradebook, MissingEntry
     except ImportError as exc:
@@ -118,22 +144,28 @@ def grade_course(
             folder = Path(work) / student
             folder.mkdir()
             submitted[student], notes[student] = {}, []
-            for p in assignment.problems:
+            linked = _linked_folder(course, student, assignment_name)
+            if linked:
+                notes[student].append(linked)
+            for p in [] if linked else assignment.problems:
                 nb, problem = _read_notebook(course / "submitted" / student / assignment_name / f"{p.module}.ipynb")
-                submitted[student][p.module] = nb
                 if problem:
                     notes[student].append(problem)
                 if nb is None:
                     continue
-                text, cell_notes = notebooks.module_source(nb, sources[p.module], p.module)
+                text, cell_notes = _module_text(nb, sources[p.module], p.module)
                 notes[student] += cell_notes
+                if text is None:
+                    continue
+                submitted[student][p.module] = nb
                 (folder / f"{p.module}.py").write_text(text, encoding="utf-8")
             if any(folder.iterdir()):
                 paths.append(folder)
             else:
-                results[student] = _nothing(student, assignment, seed)
+                results[student] = _nothing(student, assignment, seed, "no notebook of the assignment was graded")
         if paths:
-            for result in grade_many(paths, assignment_name, seed=seed, jobs=jobs, run_canary=run_canary):
+            graded = grade_many(paths, assignment_name, seed=seed, jobs=jobs, run_canary=run_canary, require=require)
+            for result in graded:
                 results[result.submission] = result
                 if progress:
                     progress(len(results), len(names), result)
@@ -145,12 +177,18 @@ def grade_course(
         )
     record(course, assignment, results, db_url)
     for student, result in results.items():
-        write_autograded(course, assignment, student, result, sources, submitted.get(student, {}))
+        try:
+            write_autograded(course, assignment, student, result, sources, submitted.get(student, {}))
+        except Exception as exc:  # the scores are recorded; only this student's feedback copy is missing
+            print(
+                f"warning: autograded/{student}/{assignment_name} not written ({type(exc).__name__}: {exc})",
+                file=sys.stderr,
+            )
     return [results[s] for s in sorted(results)]
 
 
-def _nothing(student: str, assignment: Assignment, seed: int) -> SubmissionResult:
-    result = summarize(student, assignment, [], seed, ["no notebook of the assignment was submitted"], "", 0.0)
+def _nothing(student: str, assignment: Assignment, seed: int, why: str) -> SubmissionResult:
+    result = summarize(student, assignment, [], seed, [why], "", 0.0)
     result.max_score = sum(p.points for p in assignment.problems)
     return result
 
@@ -167,13 +205,12 @@ def record(course: Path, assignment: Assignment, results: dict[str, SubmissionRe
     with Gradebook(db_url, course_id(course)) as gb:
         for student, result in results.items():
             gb.update_or_create_student(student)
-            stamp = course / "submitted" / student / assignment.name / "timestamp.txt"
             kwargs = {}
+            text = _timestamp(course, student, assignment.name)
             try:
-                text = stamp.read_text().strip()
-                if text:
-                    kwargs["timestamp"] = parse_utc(text)
-            except (OSError, ValueError):
+                if text and text.strip():
+                    kwargs["timestamp"] = parse_utc(text.strip())
+            except Exception:  # whatever the student wrote there: no timestamp
                 pass
             gb.update_or_create_submission(assignment.name, student, **kwargs)
             for p in assignment.problems:
@@ -181,6 +218,13 @@ def record(course: Path, assignment: Assignment, results: dict[str, SubmissionRe
                 grade.auto_score = problem_points(result, p.key)
                 grade.needs_manual_grade = False
             gb.db.commit()
+
+
+def _timestamp(course: Path, student: str, assignment: str) -> str | None:
+    """The submission's ``timestamp.txt`` (written by nbgrader, but in the student's folder: read with care)."""
+    if _linked_folder(course, student, assignment):
+        return None
+    return read_small_text(course / "submitted" / student / assignment / "timestamp.txt")
 
 
 def write_autograded(
@@ -196,9 +240,9 @@ def write_autograded(
     cell's output set to the summary and the points (for ``nbgrader generate_feedback``)."""
     folder = course / "autograded" / student / assignment.name
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = course / "submitted" / student / assignment.name / "timestamp.txt"
-    if stamp.is_file():
-        (folder / "timestamp.txt").write_text(stamp.read_text())
+    stamp = _timestamp(course, student, assignment.name)
+    if stamp is not None:
+        write_atomic(folder / "timestamp.txt", stamp)
     for p in assignment.problems:
         nb = submitted.get(p.module)
         if nb is None:
@@ -235,11 +279,10 @@ def write_autograded(
 
 def cli_grade(args) -> int:
     """``autograder grade --nbgrader-course DIR [STUDENT ...]``."""
-    import sys
-
     from . import report
     from .batch import progress_bar
     from .grading import InternalError
+    from .sandbox.isolation import SandboxUnavailable
 
     course = Path(args.nbgrader_course)
     try:
@@ -251,8 +294,9 @@ def cli_grade(args) -> int:
             only=args.submissions or None,
             run_canary=not args.no_canary,
             progress=progress_bar,
+            require=getattr(args, "require", None) or (),
         )
-    except (InternalError, CourseError) as exc:
+    except (InternalError, CourseError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":

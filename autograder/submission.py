@@ -1,7 +1,10 @@
 """Find a student's files: a folder (the files may sit one or two folders down), a zip, or a class folder.
 
 Zips are never extracted as they are: only ``.py`` members are read, by their base name, size-capped, with
-symlinks and absolute or ``..`` paths ignored, into a fresh folder.
+symlinks and absolute or ``..`` paths ignored, into a fresh folder. Symbolic links are refused everywhere
+(``unzip`` of an LMS download recreates them): a linked ``.py`` file or folder inside a submission is
+skipped with a note, and a submission that is itself a link (a class folder's entry, or the path given) is
+not graded, with a note, instead of being followed or left out.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ def _python_files(root: Path, notes: list[str] | None = None) -> dict[str, Path]
             if entry.is_symlink():
                 if notes is not None and entry.suffix == ".py":
                     notes.append(f"{entry.name}: skipped (a symbolic link; hand in the file itself)")
+                elif notes is not None and entry.is_dir():
+                    notes.append(f"{entry.name}/: skipped (a symbolic link to a folder; hand in the files themselves)")
                 continue
             if entry.is_dir() and depth < MAX_DEPTH:
                 stack.append((entry, depth + 1))
@@ -96,6 +101,8 @@ def load(path: Path, workdir: Path | None = None) -> Submission:
     """One submission from a folder or a zip (extracted into ``workdir`` or a temporary folder)."""
     path = Path(path)
     name = path.stem if path.suffix == ".zip" else path.name
+    if path.is_symlink():
+        return Submission(name, path, {}, [f"{path.name} is a symbolic link: refused (hand in the files themselves)"])
     if path.is_file() and path.suffix == ".zip":
         dest = Path(tempfile.mkdtemp(prefix="autograder-zip-", dir=workdir))
         notes = extract_zip(path, dest)
@@ -129,9 +136,9 @@ def discover(paths: list[Path], assignment: Assignment) -> list[Path]:
             out.append(path)
             continue
         for child in sorted(path.iterdir()):
-            if child.name.startswith(".") or child.name in SKIP_DIRS or child.is_symlink():
+            if child.name.startswith(".") or child.name in SKIP_DIRS:
                 continue
-            if child.is_dir() or child.suffix == ".zip":
+            if child.is_dir() or child.suffix == ".zip":  # a link to either too: load() refuses it, with a note
                 out.append(child)
     return out
 

@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -413,3 +415,99 @@ def test_a_cpu_limit_kill_is_reported_as_a_kill(tmp_path):
             8.0,
         )
     assert "died" in reply and ("CPU-time limit" in reply["died"] or "a kill" in reply["died"]), reply
+
+
+# -- never weaker in silence: required layers, the record, the doctor's table --------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "submissions" / "hw1" / "stubs_only"
+
+
+def autograder_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], capture_output=True, text=True, env=clean | env, timeout=300
+    )
+
+
+def test_require_refuses_to_grade_without_the_layer_in_one_line(tmp_path):
+    out = tmp_path / "out"
+    for args, env in (
+        (["--require", "net"], {isolation.DISABLE_ENV: "net,fs"}),
+        (["--require", "uid,fs"], {isolation.DISABLE_ENV: "net,fs"}),
+        ([], {isolation.DISABLE_ENV: "net,fs", isolation.REQUIRE_ENV: "fs"}),
+    ):
+        run = autograder_cli("grade", str(SAMPLE), "--out", str(out), *args, **env)
+        assert run.returncode == 2, run.stdout + run.stderr
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: refusing to grade: required isolation layer"), lines
+        assert "turned off by AUTOGRADER_SANDBOX_DISABLE" in lines[0] and run.stdout == ""
+        assert not (out / "submissions").exists(), "nothing graded"
+    run = autograder_cli("grade", str(SAMPLE), "--require", "nett")
+    assert run.returncode == 2 and "unknown isolation layer nett" in run.stderr
+
+
+def test_every_result_records_its_layers_in_json_and_csv(tmp_path):
+    out = tmp_path / "out"
+    run = autograder_cli(
+        "grade",
+        str(SAMPLE),
+        "--no-canary",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        "--require",
+        "limits",
+        **{isolation.DISABLE_ENV: "net,ipc"},
+    )
+    assert run.returncode == 0, run.stderr
+    layers = json.loads(run.stdout)["isolation"]
+    assert list(layers) == list(isolation.LAYERS) and layers["limits"] is True
+    assert layers["net"] is False and layers["ipc"] is False
+    import csv
+
+    (row,) = csv.DictReader((out / "grades.csv").open())
+    assert row["isolation"].startswith("in force: limits") and "off: " in row["isolation"]
+    assert "net" in row["isolation"].split("off: ")[1]
+
+
+def test_results_written_before_the_record_still_load():
+    from autograder.grading import SubmissionResult
+    from autograder.report import isolation_text
+
+    old = {"submission": "a", "assignment": "hw1", "seed": 1, "score": 0, "max_score": 100, "problems": {},
+           "checks": [], "notes": [], "output": "", "seconds": 0.1, "error": None}  # fmt: skip
+    result = SubmissionResult.from_json(old)
+    assert result.isolation == {} and isolation_text(result.isolation) == "not recorded"
+    assert SubmissionResult.from_json(result.to_json()) == result
+
+
+def test_a_required_layer_that_fails_in_a_child_stops_grading(sandbox, monkeypatch):
+    _need("seccomp", "uid")
+    real_launch = isolation.launch
+
+    def broken_launch(*args, **kwargs):  # as in the test above: seccomp fails in the child
+        prefix, spec = real_launch(*args, **kwargs)
+        spec["nnp"] = False
+        return prefix, spec
+
+    monkeypatch.setattr(isolation, "launch", broken_launch)
+    monkeypatch.setattr(isolation, "_runtime_off", {})
+    monkeypatch.setattr(isolation, "_required", {"seccomp"})
+    with pytest.raises(isolation.SandboxUnavailable, match="required isolation layer 'seccomp' failed"):
+        call(sandbox, "who")
+
+
+def test_doctor_says_what_each_missing_layer_lets_through():
+    run = autograder_cli("doctor", "--no-probe", **{isolation.DISABLE_ENV: "net,fs,pid,ipc,disk"})
+    assert run.returncode == 0, run.stderr
+    table = run.stdout.split("What each layer stops, on this machine:\n", 1)[1].splitlines()
+    assert table[0].split() == ["layer", "in", "force?", "what", "a", "submission", "could", "do", "without", "it"]
+    rows = {line[2:20].strip().rstrip(" *"): line for line in table[1:] if line.startswith("  ") and line[2] != "("}
+    assert set(rows) >= {"filesystem view", "network", "process cleanup", "IPC/UTS", "disk space", "seccomp"}
+    for name in ("filesystem view", "process cleanup", "IPC/UTS", "disk space"):
+        assert rows[name][21:].startswith("NO") and rows[name].endswith("<- possible here"), rows[name]
+    assert "numpy.__file__" in rows["filesystem view"]
+    assert rows["resource limits"][21:].startswith("yes")
+    refused = autograder_cli("doctor", "--no-probe", "--require", "fs", **{isolation.DISABLE_ENV: "fs"})
+    assert refused.returncode == 2 and "REQUIRED: grading refuses to start" in refused.stdout
