@@ -2,16 +2,28 @@
 
 The child sends SymPy answers as ``srepr`` text. It is parsed here with :mod:`ast` and rebuilt from an
 allow-list of SymPy constructors; nothing is ever passed to ``eval`` or ``sympify`` of a string. Number
-literals and integer powers are bounded, so an answer cannot make the grader compute for ever.
+literals and integer powers are bounded. Even so, SymPy can compute for ever on a small expression
+(``sin(exp(10**6*x**2))``), and pure-Python work cannot be interrupted from another thread: the grader never
+calls these functions itself, it asks a separate worker process (:mod:`autograder.symbolic_worker`), which
+it kills when an answer takes too long.
+
+Equivalence (:func:`equivalent`): a bounded exact attempt (``cancel`` of the difference), then agreement at
+``4 × 8`` points drawn from the grading seed, evaluated to 40 digits.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import math
 import random
+import re
+import signal
+import threading
+import time
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 MAX_SREPR_CHARS = 100_000
@@ -21,7 +33,22 @@ MAX_INT_DIGITS = 30
 MAX_POWER = 1_000
 MAX_NUMBER_BITS = 4_096
 MAX_COUNT_DEGREE = 16
-LIMIT_SECONDS = 2.0
+MAX_FLOAT_EXPONENT = 1_000  # |decimal exponent| of a Float literal: sin(Float('1e100000000')) would never end
+LIMIT_SECONDS = 2.0  # all the work of one asymptotic judgement (limits included)
+EXACT_SECONDS = 0.5  # the exact attempt of an equivalence
+
+#: Sample points of :func:`equivalent`: magnitude bands (log-uniform inside each), ``POINTS_PER_SCALE`` points
+#: in each, half of them negative. 32 points rule out any fit of degree < 32 through points the student cannot
+#: know (they come from the grading seed); the bands reach |x| = 30, so an answer that is right only on
+#: [-5, 5] (Piecewise, Heaviside, Abs, Max, ...) fails on the 8 points beyond ±10; the first band tests near 0.
+SCALES = ((1e-3, 0.3), (0.3, 3.0), (3.0, 10.0), (10.0, 30.0))
+POINTS_PER_SCALE = 8
+POINT_FORMAT = ".5g"  # coordinates are these decimals exactly, so the counterexample shown is the point used
+POINT_DIGITS = 60  # precision of a coordinate (digits): cancellation of e^±60 terms still leaves 30 digits
+DIGITS = 40  # precision of the evaluation (digits)
+RTOL = 1e-20  # |answer − expected| ≤ RTOL·|expected| + ATOL at every point: a 1e-11 offset fails
+ATOL = 1e-30  # for expected values 0 (e.g. δ_ii − softmax_i with C = 1): far above 40-digit rounding
+SEED_INPUT = "judge:seed"  # the grading seed of the sample points (parent-only)
 
 #: SymPy functions of numbers an answer may use, by the name ``srepr`` writes: their arguments must be
 #: expressions (numbers), not conditions or tuples.
@@ -96,6 +123,26 @@ def _number(node: ast.AST, depth: int = 0) -> int | float | str | bool | None:
     raise AnswerError(f"unexpected {type(node).__name__} in the answer")
 
 
+_DECIMAL = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,20}))?")
+
+
+def _float_text(value: str | int | float) -> str:
+    """The text of a Float literal if it is a plain decimal whose magnitude is within 10**±MAX_FLOAT_EXPONENT
+    (``srepr`` writes ``'1.5e-30'`` or every digit of ``'1000...0.0'``); raises AnswerError otherwise."""
+    text = str(value)
+    m = _DECIMAL.fullmatch(text)
+    if not m or not (m.group(1) or m.group(2)):
+        raise AnswerError("a malformed Float(...) in the answer")
+    whole, frac, exponent = m.group(1).lstrip("0"), m.group(2) or "", int(m.group(3) or 0)
+    digits = whole + frac
+    if digits.strip("0"):
+        # the decimal exponent of the leading digit
+        lead = len(whole) - 1 if whole else -(len(frac) - len(frac.lstrip("0")) + 1)
+        if abs(lead + exponent) > MAX_FLOAT_EXPONENT:
+            raise AnswerError("a number in the answer is too large (or too small) for the grader")
+    return text
+
+
 def _check_size(expr) -> None:
     """SymPy folds (b**p)**q and b**p*b**q into one power, and evaluates powers of numbers: bound the results."""
     for e in (expr, *expr.args) if isinstance(expr, sp.Basic) else ():
@@ -154,7 +201,7 @@ class _Builder:
             ):
                 raise AnswerError("a malformed Float(...) in the answer")
             try:
-                return sp.Float(str(args[0]), precision=max(1, min(precision, 200)))
+                return sp.Float(_float_text(args[0]), precision=max(1, min(precision, 200)))
             except (TypeError, ValueError):
                 raise AnswerError("a malformed Float(...) in the answer") from None
         if name in CONSTRUCTORS:
@@ -209,44 +256,159 @@ def rename_to(expr: sp.Basic, symbols: list[sp.Symbol]) -> sp.Basic:
 
 @dataclass
 class Verdict:
+    """A judgement: ``ok``, the message for the student, and (for :func:`symbol_names`) the names found."""
+
     ok: bool
     message: str
+    names: tuple[str, ...] = ()
 
 
-def _value(expr: sp.Basic, point: dict) -> complex | None:
+class _OutOfTime(BaseException):  # not an Exception: no ``except Exception`` in SymPy may swallow it
+    pass
+
+
+def _time_limited(seconds: float, fn, *args):
+    """fn(*args), interrupted (``_OutOfTime``) after ``seconds`` where a timer can be used (a process's main
+    thread). Nests: a deadline already set outside that comes first still fires, through its own handler."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return fn(*args)
+    old_handler = signal.getsignal(signal.SIGALRM)
+    old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
+    outer_first = 0 < old_delay <= seconds
+    start = time.monotonic()
+
+    def on_alarm(signum, frame):
+        if outer_first and callable(old_handler):
+            old_handler(signum, frame)
+        raise _OutOfTime()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, old_delay if outer_first else seconds)
     try:
-        v = complex(expr.xreplace(point).evalf(20))  # substituting first is several times faster than subs=
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(old_delay - (time.monotonic() - start), 1e-6), old_interval)
+
+
+def _stray(answer: sp.Basic, symbols: list[sp.Symbol]) -> Verdict | None:
+    stray = sorted(s.name for s in answer.free_symbols if s not in set(symbols))
+    if not stray:
         return None
-    return v if math.isfinite(v.real) and math.isfinite(v.imag) else None
+    names = ", ".join(s.name for s in symbols)
+    return Verdict(False, f"the answer uses symbol(s) {', '.join(stray)}; it may use only {names}")
+
+
+def derived_seed(*texts: str) -> int:
+    """A seed for the sample points taken from the texts of a question (the expected answer, the symbols):
+    used only where no grading seed is given (public data), so no constant of the source fixes the points."""
+    return int.from_bytes(hashlib.sha256("\x00".join(texts).encode("utf-8", "replace")).digest()[:8], "big")
+
+
+def with_seed(inputs: dict, rng) -> dict:
+    """``inputs`` plus ``judge:seed`` (the sample points' seed, drawn from the case's own stream ``rng``, a
+    NumPy Generator) when they hold SymPy symbols, i.e. when a SymPy answer is expected; a worker
+    (:mod:`autograder.symbolic_worker`) then starts importing SymPy in the background. The input is
+    parent-only (:func:`autograder.checks.parent_only`): the child never sees it."""
+    if not any(isinstance(v, dict) and ("$symbol" in v or "$symbols" in v) for v in inputs.values()):
+        return inputs
+    from .symbolic_worker import WORKERS
+
+    WORKERS.warm()
+    return {**inputs, SEED_INPUT: int(rng.integers(2**62))}
+
+
+def sample_points(symbols: list[sp.Symbol], seed: int) -> list[dict[sp.Symbol, sp.Float]]:
+    """``len(SCALES) · POINTS_PER_SCALE`` points: each coordinate independently, ``POINTS_PER_SCALE`` per band
+    of magnitudes (log-uniform), half of them negative, in shuffled order; each coordinate is a short decimal
+    (``POINT_FORMAT``) held to ``POINT_DIGITS`` digits."""
+    rng = random.Random(seed)
+    columns = []
+    for _ in symbols:
+        column = []
+        for lo, hi in SCALES:
+            for k in range(POINTS_PER_SCALE):
+                magnitude = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+                column.append(format(magnitude if k % 2 else -magnitude, POINT_FORMAT))
+        rng.shuffle(column)
+        columns.append(column)
+    count = len(SCALES) * POINTS_PER_SCALE
+    return [{s: sp.Float(col[k], POINT_DIGITS) for s, col in zip(symbols, columns, strict=True)} for k in range(count)]
+
+
+def _value(expr: sp.Basic, point: dict) -> mpmath.mpc | None:
+    """``expr`` at ``point`` to ``DIGITS`` digits (an mpmath number at 256 bits), or None where it is undefined
+    (not a finite number: a division by zero, an infinity, a Piecewise with no branch, ...)."""
+    try:
+        v = expr.xreplace(point).evalf(DIGITS)  # substituting first is several times faster than subs=
+        re_, im_ = v.as_real_imag()
+        if not (re_.is_Number and im_.is_Number and re_.is_finite and im_.is_finite):
+            return None
+        with mpmath.workprec(256):
+            return mpmath.mpc(sp.Float(re_, DIGITS)._mpf_, sp.Float(im_, DIGITS)._mpf_)
+    except MemoryError:
+        raise
+    except Exception:  # SymPy raises TypeError, ValueError, ZeroDivisionError, RecursionError, ... on odd values
+        return None
+
+
+def _agree(got: mpmath.mpc, want: mpmath.mpc) -> bool:
+    with mpmath.workprec(256):
+        return bool(abs(got - want) <= RTOL * abs(want) + ATOL)
+
+
+def _shown(value: mpmath.mpc, other: mpmath.mpc | None = None) -> str:
+    """A value with enough digits to see how it differs from ``other`` (10 at least, 30 at most)."""
+    digits = 10
+    with mpmath.workprec(256):
+        if other is not None and value != other:
+            gap = abs(value - other) / max(abs(value), abs(other))
+            digits = int(min(30, max(10, 3 - math.floor(float(mpmath.log10(gap))) if gap else 10)))
+        real = value.imag == 0
+        return mpmath.nstr(value.real if real else value, digits)
 
 
 def _fmt(point: dict) -> str:
-    return ", ".join(f"{s} = {float(v):.4g}" for s, v in point.items())
+    return ", ".join(f"{s} = {format(float(v), POINT_FORMAT)}" for s, v in point.items())
 
 
-def equivalent(
-    answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], seed: int = 0, samples: int = 6
-) -> Verdict:
-    """Equivalent as functions of ``symbols``: exact simplification, else agreement at random points.
+def _proved_equal(answer: sp.Expr, expected: sp.Expr) -> bool:
+    """Whether ``cancel`` reduces the difference to 0 within ``EXACT_SECONDS`` (False when unsure)."""
+    try:
+        return bool(_time_limited(EXACT_SECONDS, lambda: sp.cancel(answer - expected) == 0))
+    except MemoryError:
+        raise
+    except (_OutOfTime, Exception):
+        return False
 
-    A counterexample point is given when they differ; a difference that SymPy cannot prove zero but that
-    vanishes at every sampled point (to 1e-10 relative) is accepted, as in polynomial identity testing.
+
+def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], seed: int | None = None) -> Verdict:
+    """Equivalent as functions of ``symbols``: proved exactly (``cancel`` of the difference, bounded), else
+    agreement at the :func:`sample_points` of ``seed`` (the grading seed; without one, a seed derived from the
+    question). At each point where the expected value is defined, the answer must be defined and within
+    ``RTOL·|expected| + ATOL`` of it, at ``DIGITS``-digit evaluation; the message names the first point where
+    it is not. Run this in the worker (:mod:`autograder.symbolic_worker`): nothing here bounds its time.
     """
+    if not isinstance(answer, sp.Expr):
+        return Verdict(False, f"the answer is a {type(answer).__name__}, not an expression")
     answer = rename_to(answer, symbols)
-    stray = sorted(s.name for s in answer.free_symbols if s not in set(symbols))
+    stray = _stray(answer, symbols)
     if stray:
-        names = ", ".join(s.name for s in symbols)
-        return Verdict(False, f"the answer uses symbol(s) {', '.join(stray)}; it may use only {names}")
-    rng = random.Random(seed)
-    for _ in range(samples):
-        point = {s: sp.Float(rng.uniform(-2.5, 2.5), 20) for s in symbols}
-        want, got = _value(expected, point), _value(answer, point)
+        return stray
+    if _proved_equal(answer, expected):
+        return Verdict(True, "equivalent")
+    if seed is None:
+        seed = derived_seed(sp.srepr(expected), *(sp.srepr(s) for s in symbols))
+    for point in sample_points(symbols, seed):
+        want = _value(expected, point)
         if want is None:
             continue
-        if got is None or abs(got - want) > 1e-10 * max(1.0, abs(want)):
-            shown = "undefined" if got is None else f"{got.real:.10g}"
-            return Verdict(False, f"differs at {_fmt(point)}: expected {want.real:.10g}, got {shown}")
+        got = _value(answer, point)
+        if got is None or not _agree(got, want):
+            shown = "undefined" if got is None else _shown(got, want)
+            return Verdict(False, f"differs at {_fmt(point)}: expected {_shown(want, got)}, got {shown}")
     return Verdict(True, "equivalent")
 
 
@@ -298,47 +460,35 @@ def _degree_bound(expr: sp.Basic, symbols: set) -> int:
     return 1 + max((_degree_bound(a, symbols) for a in expr.args), default=0)
 
 
-class _OutOfTime(BaseException):
-    pass
-
-
-def _time_limited(seconds, fn, *args):
-    """fn(*args), interrupted after ``seconds`` where a timer can be used (the main thread of a process)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        return fn(*args)
-
-    def on_alarm(signum, frame):
-        raise _OutOfTime()
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol]) -> Verdict:
-    """Right when answer/exact → 1 as n → ∞ and then L → ∞; the message shows the exact count."""
+    """Right when answer/exact → 1 as n → ∞ and then L → ∞; the message shows the exact count.
+
+    All of the work (the degree bound, the ratio, the limits, the words of the message) runs under one
+    ``LIMIT_SECONDS`` timer; the worker's own time limit bounds it too."""
     answer = rename_to(answer, symbols)
-    stray = sorted(s.name for s in answer.free_symbols if s not in set(symbols))
+    stray = _stray(answer, symbols)
     if stray:
-        names = ", ".join(s.name for s in symbols)
-        return Verdict(False, f"the answer uses symbol(s) {', '.join(stray)}; it may use only {names}")
-    exact_text = f"the exact count under the stub's convention is {sp.expand(exact)}"
+        return stray
+    try:
+        return _time_limited(LIMIT_SECONDS, _asymptotic_verdict, answer, exact, symbols)
+    except MemoryError:
+        raise
+    except _OutOfTime:
+        return Verdict(False, f"the grader could not take the limit of your answer in time; {_exact_text(exact)}")
+    except Exception:  # SymPy's limit can fail on odd input
+        return Verdict(False, f"the grader could not take the limit of your answer; {_exact_text(exact)}")
+
+
+def _exact_text(exact: sp.Basic) -> str:
+    return f"the exact count under the stub's convention is {sp.expand(exact)}"
+
+
+def _asymptotic_verdict(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol]) -> Verdict:
+    exact_text = _exact_text(exact)
     degree = _degree_bound(answer, set(symbols))
     if degree > max(MAX_COUNT_DEGREE, 2 * _degree_bound(exact, set(symbols))):
         return Verdict(False, f"your answer grows far faster than the count (degree up to {degree}); {exact_text}")
-    try:
-        ratio = _time_limited(LIMIT_SECONDS, asymptotic_ratio, answer, exact, symbols)
-    except Exception:  # SymPy's limit can fail on odd input
-        return Verdict(False, f"the grader could not take the limit of your answer {answer}; {exact_text}")
-    except _OutOfTime:
-        return Verdict(False, f"the grader could not take the limit of your answer {answer} in time; {exact_text}")
+    ratio = asymptotic_ratio(answer, exact, symbols)
     if ratio == 1:
         return Verdict(True, f"{answer} ~ {sp.expand(exact)} ({exact_text})")
     return Verdict(

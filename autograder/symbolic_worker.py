@@ -1,0 +1,411 @@
+"""The trusted worker process that parses and judges students' SymPy answers, so the grader never does.
+
+SymPy can compute for ever, or fill memory, on a small expression (``sin(exp(10**6*x**2))``), and pure-Python
+work cannot be interrupted from another thread. So every symbolic judgement (:func:`equivalent`,
+:func:`asymptotic`, :func:`symbol_names`) runs in a separate, plain Python process that imports SymPy and this
+package: trusted code only, never the student's sandbox, never the grader's own thread. It takes the
+answer's ``srepr`` text, parses it through :func:`autograder.symbolic.parse_srepr` and judges it with
+:mod:`autograder.symbolic`.
+
+Limits: ``SECONDS`` of wall time per answer (the clock starts once the worker is ready); a worker over it is
+killed and replaced, and the check scores 0 ("the grader could not evaluate your answer within 5 s").
+``MEMORY_BYTES`` of address space (``RLIMIT_AS``): an answer that needs more scores 0 and its worker is
+replaced. A worker that dies under an answer is replaced and the answer retried once (a worker killed from
+outside costs nothing); a second death scores 0. Every failure of the worker scores 0 (fail closed).
+
+Workers start lazily (or early: :func:`autograder.symbolic.with_seed`) and are reused across answers, so a
+judgement costs tens of milliseconds once one is warm; idle ones are kept per process (up to ``KEEP``, one per
+grading thread that needs one), and a forked grader process starts its own.
+
+Protocol, one JSON object per line: the worker writes ``{"ready": true}`` once SymPy is imported, then one
+reply ``{"id", "ok", "message", "names"[, "restart"]}`` per request ``{"id", "task", ...}``. Tasks:
+``equivalent`` (answer, expected, symbols, seed), ``asymptotic`` (answer, expected, symbols in the limits'
+order) and ``names`` (answer): answers are the student's ``srepr`` text, the rest the grader's own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .symbolic import MAX_SREPR_CHARS, Verdict, derived_seed
+
+SECONDS = 5.0  # wall time of one answer in the worker
+MEMORY_BYTES = 2 * 2**30  # the worker's address space
+STARTUP_SECONDS = 60.0  # a fresh worker's import of SymPy (not counted against an answer)
+CPU_BACKSTOP_SECONDS = 60  # RLIMIT_CPU per answer, in case the grader is gone and cannot kill the worker
+KEEP = 4  # idle workers kept per process
+MAX_REPLY_BYTES = 1 << 20
+MAX_MESSAGE_CHARS = 4_000
+MAX_NAMES = 100
+
+_BOOT = (
+    "import sys; sys.path[:0] = __import__('json').loads(sys.argv[1]); "
+    "from autograder.symbolic_worker import serve; serve(int(sys.argv[2]))"
+)
+
+
+def time_message(seconds: float) -> str:
+    return f"the grader could not evaluate your answer within {seconds:g} s"
+
+
+def memory_message(memory_bytes: int) -> str:
+    return f"the grader could not evaluate your answer within its memory limit ({memory_bytes / 2**30:g} GiB)"
+
+
+CRASHED = "the grader's evaluation of your answer crashed (its worker process died)"
+OUT_OF_FORM = "the grader's evaluator of SymPy answers replied out of form"
+NOT_STARTED = "the grader could not start its evaluator of SymPy answers"
+
+
+# -- the worker process ---------------------------------------------------------------------------------
+
+
+def serve(memory_bytes: int) -> None:
+    """The worker's main loop (``python -I -S -c _BOOT PATHS MEMORY``): limits, SymPy, then one reply per
+    request line on stdin until it closes. Nothing but the protocol reaches stdout."""
+    import resource
+    import signal
+
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when its workers end
+    out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
+    from . import symbolic  # SymPy: the slow part of starting
+
+    def send(reply: dict) -> None:
+        out.write(json.dumps(reply).encode("ascii") + b"\n")
+        out.flush()
+
+    send({"ready": True})
+    for line in sys.stdin.buffer:
+        reply = _handle(line, symbolic, memory_bytes)
+        send(reply)
+        if reply.get("restart"):
+            os._exit(0)
+
+
+def _handle(line: bytes, symbolic: Any, memory_bytes: int) -> dict:
+    import resource
+
+    try:
+        request = json.loads(line)
+        rid = request["id"]
+    except (ValueError, KeyError, TypeError):
+        return {"id": None, "ok": False, "message": "a malformed request"}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + CPU_BACKSTOP_SECONDS
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+    try:
+        verdict = _judge(request, symbolic)
+        reply = {"ok": bool(verdict.ok), "message": verdict.message, "names": list(verdict.names)}
+    except symbolic.AnswerError as exc:
+        reply = {"ok": False, "message": str(exc)}
+    except MemoryError:
+        reply = {"ok": False, "message": memory_message(memory_bytes), "restart": True}
+    except RecursionError:
+        reply = {"ok": False, "message": "the answer is nested too deeply for the grader", "restart": True}
+    except Exception as exc:
+        reply = {"ok": False, "message": f"the grader could not evaluate your answer ({type(exc).__name__})"}
+    reply["message"] = reply["message"][:MAX_MESSAGE_CHARS]
+    return {"id": rid, "names": [], **reply}
+
+
+def _judge(request: dict, symbolic: Any) -> Verdict:
+    answer = symbolic.parse_srepr(request["answer"])  # the student's text: AnswerError for what it cannot read
+    if request["task"] == "names":
+        names = sorted({str(s.name)[:200] for s in answer.free_symbols})
+        return Verdict(True, "", tuple(names[:MAX_NAMES]))
+
+    def trusted(text: str):
+        try:
+            return symbolic.parse_srepr(text)
+        except symbolic.AnswerError as exc:
+            raise RuntimeError(f"the grader's own expression could not be read: {exc}") from None
+
+    expected, symbols = trusted(request["expected"]), [trusted(t) for t in request["symbols"]]
+    if request["task"] == "equivalent":
+        return symbolic.equivalent(answer, expected, symbols, seed=int(request["seed"]))
+    if request["task"] == "asymptotic":
+        return symbolic.asymptotically_equivalent(answer, expected, symbols)
+    raise ValueError(f"unknown task {request['task']!r}")
+
+
+# -- the grader's side ----------------------------------------------------------------------------------
+
+
+class _Failed(Exception):
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind  # "start", "time", "crash", "form"
+
+
+def _import_paths() -> list[str]:
+    """Folders the worker imports this package, SymPy and mpmath from: the grader's own."""
+    import mpmath
+    import sympy
+
+    import autograder
+
+    dirs = [str(Path(m.__file__).resolve().parent.parent) for m in (autograder, sympy, mpmath)]
+    return list(dict.fromkeys(dirs))
+
+
+class _Worker:
+    """One worker process and its two pipes."""
+
+    def __init__(self, memory_bytes: int):
+        self.owner = os.getpid()
+        self.ready = False
+        self._buffer = b""
+        try:
+            self.proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(_import_paths()), str(memory_bytes)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                cwd="/",
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"},
+            )
+        except OSError:
+            self.proc = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.proc is None else self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _line(self, deadline: float) -> bytes | None:
+        """The next line from the worker; None when ``deadline`` passes first, b"" at its end."""
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if not poller.poll(left * 1000):
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b""
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                raise _Failed("form")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def _reply(self, deadline: float, kind: str) -> dict:
+        line = self._line(deadline)
+        if line is None:
+            raise _Failed(kind)
+        if not line:
+            raise _Failed("crash" if self.ready else "start")
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise _Failed("form") from None
+        if not isinstance(reply, dict):
+            raise _Failed("form")
+        return reply
+
+    def ask(self, request: dict, seconds: float) -> dict:
+        if self.proc is None:
+            raise _Failed("start")
+        if not self.ready:
+            if self._reply(time.monotonic() + STARTUP_SECONDS, "start") != {"ready": True}:
+                raise _Failed("form")
+            self.ready = True
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("ascii") + b"\n")
+            self.proc.stdin.flush()
+        except OSError:  # BrokenPipeError: it died before the request reached it
+            raise _Failed("crash") from None
+        reply = self._reply(time.monotonic() + seconds, "time")
+        if not _well_formed(reply, request["id"]):
+            raise _Failed("form")
+        return reply
+
+    def kill(self) -> None:
+        if self.proc is None or self.owner != os.getpid():
+            return
+        self.proc.kill()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+    def forget(self) -> None:
+        """In a forked copy of the grader: let go of a worker that belongs to the parent (never kill it)."""
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                try:
+                    if pipe is not None:
+                        os.close(pipe.fileno())
+                except (OSError, ValueError):
+                    pass
+            self.proc = None
+
+
+def _well_formed(reply: dict, rid: int) -> bool:
+    names = reply.get("names", [])
+    return (
+        reply.get("id") == rid
+        and isinstance(reply.get("ok"), bool)
+        and isinstance(reply.get("message"), str)
+        and len(reply["message"]) <= MAX_MESSAGE_CHARS
+        and isinstance(names, list)
+        and len(names) <= MAX_NAMES
+        and all(isinstance(n, str) for n in names)
+    )
+
+
+class Workers:
+    """A process's idle workers: each judgement takes one (or starts one), and gives it back unless it failed.
+
+    ``ask`` never raises: a failure of the worker is a failed verdict with its reason."""
+
+    def __init__(self, seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES, keep: int = KEEP):
+        self.seconds, self.memory_bytes, self.keep = seconds, memory_bytes, keep
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._ids = itertools.count(1)
+        self._owner = os.getpid()
+
+    def _forget_if_forked(self) -> None:  # under the lock
+        if self._owner != os.getpid():
+            for w in self._idle:
+                w.forget()
+            self._idle, self._owner = [], os.getpid()
+
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (another thread may have held it at the fork), no inherited worker."""
+        self._lock = threading.Lock()
+        self._forget_if_forked()
+
+    def warm(self) -> None:
+        """Start a worker in the background unless one is idle (it imports SymPy while the grader goes on)."""
+        with self._lock:
+            self._forget_if_forked()
+            if not self._idle:
+                self._idle.append(_Worker(self.memory_bytes))
+
+    def pids(self) -> list[int]:
+        """The idle workers' process ids (for tests and diagnostics)."""
+        with self._lock:
+            self._forget_if_forked()
+            return [w.pid for w in self._idle if w.pid is not None]
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            self._forget_if_forked()
+            while self._idle:
+                w = self._idle.pop()
+                if w.alive():
+                    return w
+                w.kill()
+        return _Worker(self.memory_bytes)
+
+    def _give(self, w: _Worker) -> None:
+        with self._lock:
+            if w.owner == os.getpid() == self._owner and len(self._idle) < self.keep and w.alive():
+                self._idle.append(w)
+                return
+        w.kill()
+
+    def ask(self, request: dict) -> dict:
+        """The worker's reply to ``request`` (an ``id`` is added), or ``{"ok": False, "message": why}``."""
+        for attempt in range(2):
+            with self._lock:
+                rid = next(self._ids)
+            w = self._take()
+            try:
+                reply = w.ask({**request, "id": rid}, self.seconds)
+            except _Failed as failure:
+                w.kill()
+                if failure.kind == "crash" and attempt == 0:
+                    continue  # a worker killed from outside costs nothing: a fresh one tries the answer again
+                if failure.kind == "time":
+                    self.warm()  # the next answer need not wait for SymPy's import
+                message = {
+                    "time": time_message(self.seconds),
+                    "crash": CRASHED,
+                    "start": NOT_STARTED,
+                    "form": OUT_OF_FORM,
+                }[failure.kind]
+                return {"ok": False, "message": message, "names": []}
+            if reply.get("restart"):
+                w.kill()
+            else:
+                self._give(w)
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Stop the idle workers (those of this process only)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for w in idle:
+            w.kill()
+
+
+WORKERS = Workers()
+atexit.register(WORKERS.close)
+os.register_at_fork(after_in_child=WORKERS.after_fork)
+
+
+def _verdict(request: dict, workers: Workers | None) -> Verdict:
+    text = request.get("answer")
+    if not isinstance(text, str) or len(text) > MAX_SREPR_CHARS:
+        return Verdict(False, "the answer is not SymPy text of a sensible size")
+    reply = (workers or WORKERS).ask(request)
+    return Verdict(reply["ok"], reply["message"], tuple(reply.get("names", ())))
+
+
+def equivalent(
+    answer: str, expected: str, symbols: list[str], seed: int | None = None, workers: Workers | None = None
+) -> Verdict:
+    """Whether the student's ``srepr`` text ``answer`` equals ``expected`` as a function of ``symbols`` (their
+    ``srepr``), judged in a worker by :func:`autograder.symbolic.equivalent` at points drawn from ``seed`` (the
+    grading seed; without one, a seed derived from the question)."""
+    if seed is None:
+        seed = derived_seed(expected, *symbols)
+    request = {"task": "equivalent", "answer": answer, "expected": expected, "symbols": symbols, "seed": int(seed)}
+    return _verdict(request, workers)
+
+
+def asymptotic(answer: str, exact: str, order: list[str], workers: Workers | None = None) -> Verdict:
+    """Whether ``answer``/``exact`` → 1 with the limits taken in ``order`` (symbols' ``srepr``), in a worker
+    (:func:`autograder.symbolic.asymptotically_equivalent`)."""
+    return _verdict({"task": "asymptotic", "answer": answer, "expected": exact, "symbols": order}, workers)
+
+
+def symbol_names(answer: str, workers: Workers | None = None) -> Verdict:
+    """The names of the free symbols of the student's ``srepr`` text (``Verdict.names``), read in a worker;
+    not ok, with the reason, when the text is not an answer the grader can read."""
+    return _verdict({"task": "names", "answer": answer}, workers)
