@@ -258,7 +258,7 @@ class Compare:
     order: tuple[str, ...] = ()
 
     def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
-        return inputs
+        return symbolic.with_seed(inputs, rng)  # judge:seed, the sample points' seed, for a SymPy answer
 
     def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
@@ -304,17 +304,16 @@ class Compare:
         return check_array(label, got, np.asarray(want), lenient, rtol, self.atol if not lenient else rtol)
 
     def _compare_symbolic(self, label: str, got: Any, want: dict, inputs: Inputs) -> str | None:
-        try:
-            answer = symbolic.parse_srepr(got["$srepr"])
-        except symbolic.AnswerError as exc:
-            return f"{label}: {exc}"
-        expected = symbolic.parse_srepr(want["$srepr"])
-        syms = _symbols(inputs)
+        """Judged in a worker process (:mod:`autograder.symbolic_worker`), never here: SymPy work on the
+        student's text cannot be interrupted in this process. Sample points come from ``judge:seed``."""
+        from . import symbolic_worker
+
+        syms = {s.name: sp.srepr(s) for s in _symbols(inputs)}
         if self.symbolic == "asymptotic":
-            order = [next(s for s in syms if s.name == name) for name in self.order]
-            verdict = symbolic.asymptotically_equivalent(answer, expected, order)
+            verdict = symbolic_worker.asymptotic(got["$srepr"], want["$srepr"], [syms[name] for name in self.order])
         else:
-            verdict = symbolic.equivalent(answer, expected, syms)
+            seed = inputs.get(symbolic.SEED_INPUT)
+            verdict = symbolic_worker.equivalent(got["$srepr"], want["$srepr"], list(syms.values()), seed)
         return None if verdict.ok else f"{label}: {verdict.message}"
 
 
@@ -580,6 +579,8 @@ class IsExpression:
         return self.program_.steps(inputs), [(label, ref(r)) for label, r in self.program_.returns]
 
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
+        from . import symbolic_worker
+
         failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
@@ -588,11 +589,10 @@ class IsExpression:
             err = _returned_error(got)
             if err:
                 return Outcome(False, f"{label}: {err}")
-            try:
-                expr = symbolic.parse_srepr(got["$srepr"])
-            except symbolic.AnswerError as exc:
-                return Outcome(False, f"{label}: {exc}")
-            stray = sorted({s.name for s in expr.free_symbols} - names)
+            read = symbolic_worker.symbol_names(got["$srepr"])  # read in a worker process, never here
+            if not read.ok:
+                return Outcome(False, f"{label}: {read.message}")
+            stray = sorted(set(read.names) - names)
             if stray:
                 return Outcome(False, f"{label} uses {', '.join(stray)}; use only {', '.join(sorted(names))}")
         return Outcome(True)
