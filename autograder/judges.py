@@ -566,11 +566,34 @@ class NoMutation:
         return Outcome(True)
 
 
+def _withheld(expected: list) -> bool:
+    """Whether the expected SymPy answers were withheld (public data never ships them: only the form of a
+    public symbolic check is judged in a student's own run; grading always has them)."""
+    return any(isinstance(e, dict) and e.get("$srepr") == "" for e in _flat(expected))
+
+
+def _flat(value: Any):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _flat(v)
+    elif isinstance(value, dict) and "$srepr" not in value:
+        for v in value.values():
+            yield from _flat(v)
+    else:
+        yield value
+
+
 @dataclass(frozen=True)
 class IsExpression:
-    """Each returned value is a SymPy expression in the symbols given to the function, and nothing else."""
+    """Each returned value is a SymPy expression in the symbols given to the function, and nothing else.
+
+    A property counts only where the values are right: the answers are also judged against the reference's
+    (``symbolic`` and ``order`` as in :class:`Compare`), so an expression that means nothing earns nothing.
+    """
 
     program_: Program
+    symbolic: str = "equivalent"
+    order: tuple[str, ...] = ()
 
     def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
         return inputs
@@ -584,6 +607,10 @@ class IsExpression:
         failure = step_failure(reply)
         if failure:
             return Outcome(False, failure)
+        values = Compare(self.program_, symbolic=self.symbolic, order=self.order)
+        values = values.judge(inputs, reply, expected) if not _withheld(expected) else Outcome(True)
+        if not values.passed:
+            return Outcome(False, f"{values.message} (this property counts only where the answers are right)")
         names = {s.name for s in _symbols(inputs)}
         for (label, _), got in zip(self.program(inputs)[1], reply["returns"], strict=False):
             err = _returned_error(got)

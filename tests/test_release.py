@@ -106,6 +106,8 @@ def test_public_data_holds_public_checks_only(fresh, assignment):
     text = (fresh / "public_checks.json").read_text()
     assert not any(h in text for h in hidden)
     assert "pickle" not in text
+    answers = re.findall(r'"\$srepr": "([^"]*)"', text)
+    assert answers and set(answers) == {""}, "public data must never hold a reference's SymPy answer"
     with np.load(fresh / "public_checks.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
 

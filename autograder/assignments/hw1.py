@@ -578,7 +578,9 @@ P3_CHECKS = (
                     ("backward_total_mul", "d"),
                     ("update_total_mul", "e"),
                 ),
-            )
+            ),
+            symbolic="asymptotic",
+            order=("n", "L"),
         ),
         NL_CASE,
     ),

@@ -136,14 +136,20 @@ def build(folder: Path, mode: str) -> Path:
 
 
 #: submission -> the checks that still earn points, because the correct answer coincides with what it returns
+#: (with one class, C = 1, log-softmax is 0, and so are its Jacobian and ∂ log_softmax_1/∂x_1: one case of each)
+ONE_CLASS_IS_ZERO = {
+    "p2.log_softmax.values": 0.4,
+    "p2.log_softmax_jacobian.values": 0.5,
+    "p2.log_softmax_grad_expr.equivalent": 0.25,
+}
 COINCIDENCES: dict[str, dict[str, float]] = {
-    "zeros": {},
+    "zeros": ONE_CLASS_IS_ZERO,
     "all_nan": {},
     "all_inf": {},
     "mixed_inf": {},
     "constants": {},
     "return_input": {},
-    "forge_evaluator": {},
+    "forge_evaluator": {"p2.log_softmax_grad_expr.equivalent": 0.25},  # it answers Integer(0): right for C = 1
 }
 
 
