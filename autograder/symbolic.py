@@ -146,7 +146,7 @@ def _float_text(value: str | int | float) -> str:
 def _check_size(expr) -> None:
     """SymPy folds (b**p)**q and b**p*b**q into one power, and evaluates powers of numbers: bound the results."""
     for e in (expr, *expr.args) if isinstance(expr, sp.Basic) else ():
-        if e.is_Pow and e.exp.is_Integer and abs(int(e.exp)) > MAX_POWER:
+        if e.is_Pow and e.exp.is_Rational and abs(e.exp.p) // e.exp.q > MAX_POWER:
             raise AnswerError("an exponent in the answer is too large")
         if e.is_Rational and abs(e.p).bit_length() + e.q.bit_length() > MAX_NUMBER_BITS:
             raise AnswerError("a number in the answer is too large")
@@ -200,8 +200,9 @@ class _Builder:
                 or type(precision) is not int
             ):
                 raise AnswerError("a malformed Float(...) in the answer")
+            text = _float_text(args[0])
             try:
-                return sp.Float(_float_text(args[0]), precision=max(1, min(precision, 200)))
+                return sp.Float(text, precision=max(1, min(precision, 200)))
             except (TypeError, ValueError):
                 raise AnswerError("a malformed Float(...) in the answer") from None
         if name in CONSTRUCTORS:
@@ -209,17 +210,16 @@ class _Builder:
                 raise AnswerError(f"a malformed {name}(...) in the answer")
             if name in EXPR_ONLY and any(not isinstance(a, sp.Expr) for a in args):
                 raise AnswerError(f"{name}(...) in the answer applied to something that is not a number")
-            if name == "Pow" and len(args) == 2 and args[1].is_Integer:
-                base, e = args
-                if abs(int(e)) > MAX_POWER:
+            if name == "Pow" and len(args) == 2 and args[1].is_Rational:  # 2**(10**29/3) is 2**(3·10**28)·2**(1/3)
+                base, whole = args[0], abs(args[1].p) // args[1].q
+                if whole > MAX_POWER:
                     raise AnswerError("an exponent in the answer is too large")
-                if (
-                    base.is_Rational
-                    and (abs(base.p).bit_length() + base.q.bit_length()) * abs(int(e)) > MAX_NUMBER_BITS
-                ):
+                if base.is_Rational and (abs(base.p).bit_length() + base.q.bit_length()) * whole > MAX_NUMBER_BITS:
                     raise AnswerError("a number in the answer is too large")
             try:
                 result = CONSTRUCTORS[name](*args)
+            except MemoryError:
+                raise
             except Exception as exc:  # SymPy raises TypeError, ValueError, AttributeError, ... on odd arguments
                 raise AnswerError(f"a malformed {name}(...) in the answer: {type(exc).__name__}") from None
             _check_size(result)
@@ -233,11 +233,11 @@ def parse_srepr(text: str) -> sp.Basic:
         raise AnswerError("the answer is not SymPy text of a sensible size")
     try:
         tree = ast.parse(text, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError):
         raise AnswerError("the answer could not be read") from None
     try:
         value = _Builder().build(tree.body)
-    except AnswerError:
+    except (AnswerError, MemoryError):  # out of memory is the worker's to report (and to be replaced)
         raise
     except RecursionError:
         raise AnswerError("the answer is nested too deeply") from None

@@ -48,9 +48,10 @@ MAX_REPLY_BYTES = 1 << 20
 MAX_MESSAGE_CHARS = 4_000
 MAX_NAMES = 100
 
-_BOOT = (
-    "import sys; sys.path[:0] = __import__('json').loads(sys.argv[1]); "
-    "from autograder.symbolic_worker import serve; serve(int(sys.argv[2]))"
+_BOOT = (  # the memory limit is set before anything is imported (this module imports SymPy)
+    "import resource, sys; m = int(sys.argv[2]); m > 0 and resource.setrlimit(resource.RLIMIT_AS, (m, m)); "
+    "sys.path[:0] = __import__('json').loads(sys.argv[1]); "
+    "from autograder.symbolic_worker import serve; serve(m)"
 )
 
 
