@@ -35,12 +35,17 @@ Notes:
 import math  # noqa: F401  (the solutions use it; so may yours)
 
 import numpy as np
+from array_api_compat import array_namespace, device  # noqa: F401  (the reference uses them)
+
+#: The point of fig. 3.36 where the network is confidently wrong: logits (y1, y2, y3), y3 fixed at −1000.
+SATURATION_LOGITS = (-10.0, 10.0, -1000.0)
+#: The true class of fig. 3.35, one-hot: class 1.
+SATURATION_TARGET = (1.0, 0.0, 0.0)
 
 ### BEGIN SOLUTION
 # Written against the Python array API standard: the namespace comes from the inputs, so the same code runs on
 # NumPy, CuPy or array_api_strict arrays. Integer labels become one-hot rows by one comparison with arange(C)
 # (no fancy indexing, which the standard does not have); new arrays are made on the logits' device.
-from array_api_compat import array_namespace, device
 
 
 def _exp_nonpos(t, xp):
@@ -88,12 +93,6 @@ def _rows_and_onehot(logits, labels):
 
 
 ### END SOLUTION
-
-
-#: The point of fig. 3.36 where the network is confidently wrong: logits (y1, y2, y3), y3 fixed at −1000.
-SATURATION_LOGITS = (-10.0, 10.0, -1000.0)
-#: The true class of fig. 3.35, one-hot: class 1.
-SATURATION_TARGET = (1.0, 0.0, 0.0)
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray | int) -> float:
