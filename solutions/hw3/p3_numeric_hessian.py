@@ -100,7 +100,7 @@ def numeric_hessian(f: Callable[[np.ndarray], float], theta: np.ndarray, h: floa
     def L(t):
         return float(f(t))
 
-    L0 = L(theta)
+    L0 = L(xp.asarray(theta, copy=True))  # every call of f gets a new array, even this one
     H = [[0.0] * d for _ in range(d)]
     for i in range(d):
         H[i][i] = (L(theta + e[i, :]) - 2.0 * L0 + L(theta - e[i, :])) / h**2
