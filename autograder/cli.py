@@ -13,28 +13,82 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "submissions"
 
 
-def _assignment_folder(name: str, path: str | None) -> Path:
-    """Where the student's files are: PATH, else ./assignments/NAME, else ./NAME, else here."""
-    if path:
-        return Path(path)
-    for candidate in (Path("assignments") / name, Path(name)):
-        if candidate.is_dir():
-            return candidate
-    return Path(".")
+class UsageError(ValueError):
+    """A command line the CLI cannot act on, said in one line."""
 
 
-def _public_data_folder(name: str, folder: Path) -> Path | None:
-    if (folder / "public_checks.json").is_file():
-        return folder
+def one_of(found: list[str], what: str) -> str:
+    """The one assignment in ``found``, else a :class:`UsageError` saying which to choose from."""
+    found = sorted(set(found))
+    if len(found) == 1:
+        return found[0]
+    from .assignments import names
+
+    known = ", ".join(found or names()) or "none"
+    raise UsageError(f"{'several' if found else 'no'} assignments {what}: give one ({known})")
+
+
+def _public_folders(root: Path) -> list[Path]:
+    """Released assignment folders (holding public_checks.json) at ``root``, ``root/*`` and ``root/assignments/*``."""
+    candidates = [root, *sorted(root.glob("*")), *sorted((root / "assignments").glob("*"))]
+    return [c for c in candidates if (c / "public_checks.json").is_file()]
+
+
+def _data_name(folder: Path) -> str:
+    return str(json.loads((folder / "public_checks.json").read_text()).get("assignment", ""))
+
+
+def _installed_data(name: str | None) -> list[Path]:
+    """Public data folders of the installed package of released stubs (``assignments``), when present."""
     try:
         import assignments  # the installed package of released stubs, when present
-
-        installed = Path(assignments.__file__).parent / name
-        if (installed / "public_checks.json").is_file():
-            return installed
     except ImportError:
-        pass
-    return None
+        return []
+    folders = _public_folders(Path(assignments.__file__).parent)
+    return [f for f in folders if name is None or f.name == name]
+
+
+def check_target(target: str | None, assignment: str | None) -> tuple[str, Path, Path]:
+    """``autograder check [TARGET]``: the assignment's name, the student's folder and the public data's folder.
+
+    TARGET is a folder of the student's files, or an assignment's name (its folder ./assignments/NAME or
+    ./NAME). Without a name (TARGET or ``--assignment``) it is the one assignment the folder (or, failing
+    that, the current folder or the installed package) has public data for."""
+    if target and not Path(target).is_dir():
+        assignment, target = assignment or target, None
+    if target:
+        folder = Path(target)
+    elif assignment:
+        folder = next((c for c in (Path("assignments") / assignment, Path(assignment)) if c.is_dir()), Path("."))
+    else:
+        here = _public_folders(Path("."))
+        assignment = one_of([_data_name(f) for f in here] or [_data_name(f) for f in _installed_data(None)], "here")
+        folder = next((f for f in here if _data_name(f) == assignment), Path("."))
+    data = [folder] if (folder / "public_checks.json").is_file() else []
+    assignment = assignment or one_of([_data_name(f) for f in data or _installed_data(None)], f"in {folder}")
+    data = data or _installed_data(assignment)
+    if not data or _data_name(data[0]) != assignment:
+        raise UsageError(f"no public checks found for {assignment} (public_checks.json beside the stubs in {folder})")
+    return assignment, folder, data[0]
+
+
+def graded_assignment(given: str | None, paths: list[str]) -> str:
+    """The assignment to grade: ``--assignment``, else the one known assignment, else the one whose problem
+    files the submissions hold (a folder's ``*.py`` up to two levels down)."""
+    from .assignments import get, names
+
+    if given:
+        return given
+    if len(names()) <= 1:
+        return one_of(names(), "known")
+    files = {
+        f.name
+        for p in map(Path, paths)
+        if p.is_dir()
+        for f in [*p.glob("*.py"), *p.glob("*/*.py"), *p.glob("*/*/*.py")]
+    }
+    found = [n for n in names() if files & {f"{q.module}.py" for q in get(n).problems}]
+    return one_of(found, "match these submissions")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -43,28 +97,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .public_data import PublicExpectations
     from .submission import load
 
-    folder = _assignment_folder(args.assignment, args.path)
-    data = _public_data_folder(args.assignment, folder)
-    if data is None:
-        print(
-            f"no public checks found for {args.assignment} (public_checks.json beside the stubs in {folder})",
-            file=sys.stderr,
-        )
-        return 2
+    name, folder, data = check_target(args.path, args.assignment)
     expectations = PublicExpectations(data)
     assignment = expectations.assignment()
     problems = args.problem or None
     unknown = [p for p in problems or [] if p not in {q.key for q in assignment.problems}]
     if unknown:
         print(
-            f"unknown problem {', '.join(unknown)}; {args.assignment} has "
-            f"{', '.join(p.key for p in assignment.problems)}",
+            f"unknown problem {', '.join(unknown)}; {name} has {', '.join(p.key for p in assignment.problems)}",
             file=sys.stderr,
         )
         return 2
     sub = load(folder)
     result = grade_files(sub.files, assignment, expectations, name=str(folder), problems=problems)
-    print(f"Public checks of {args.assignment} on {folder} (grading adds hidden checks and fresh inputs)\n")
+    print(f"Public checks of {name} on {folder} (grading adds hidden checks and fresh inputs)\n")
     print(report.submission_table(result, verbose=True))
     return 0 if result.score >= result.max_score - 1e-9 else 1
 
@@ -108,6 +154,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not args.submissions:
         print("give the submissions to grade (or --nbgrader-course DIR)", file=sys.stderr)
         return 2
+    args.assignment = graded_assignment(args.assignment, args.submissions)
     assignment = get(args.assignment)
     variants = None
     if getattr(args, "roster", None):  # each submission graded on its student's variant (autograder/variants.py)
@@ -171,7 +218,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .assignments import get
-    from .release import write_assignment, write_bundle
+    from .release import solution_files, write_assignment, write_bundle
 
     if getattr(args, "roster", None):  # one bundle per student, each with the student's own numbers
         from .variants import cli_release
@@ -183,9 +230,8 @@ def cmd_release(args: argparse.Namespace) -> int:
         written = write_assignment(assignment, folder)
         stubs = EXAMPLES / assignment.name / "stubs_only"
         stubs.mkdir(parents=True, exist_ok=True)
-        for path in written:
-            if path.suffix == ".py":
-                shutil.copyfile(path, stubs / path.name)
+        for name in solution_files(assignment):  # the stubs only
+            shutil.copyfile(folder / name, stubs / name)
         print(f"wrote {len(written)} files into {folder} and the stubs into {stubs}")
     if args.out:
         out = write_bundle(assignment, Path(args.out))
@@ -218,6 +264,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .assignments import get
     from .batch import grade_many, progress_bar
 
+    args.assignment = args.assignment or args.assignment_option
+    if not args.assignment:
+        from .assignments import names
+
+        samples = [p.name for p in EXAMPLES.glob("*") if p.is_dir() and p.name in names()]
+        args.assignment = one_of(samples, f"with samples in {EXAMPLES}")
     folder = EXAMPLES / args.assignment
     if not folder.is_dir():
         print(f"no sample submissions at {folder} (the demo runs from a clone of the repository)", file=sys.stderr)
@@ -274,8 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the public checks on your files: a table per problem, a line per failure "
         "with the inputs, expected and got, and a hint. Exit status 1 if anything fails.",
     )
-    p.add_argument("path", nargs="?", help="folder with your files (default: ./assignments/hw1, ./hw1 or .)")
-    p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        help="folder with your files, or the assignment's name (its folder ./assignments/NAME or ./NAME); default: "
+        "the one released assignment here",
+    )
+    p.add_argument("--assignment", help="assignment name (default: the one whose public checks are in the folder)")
     p.add_argument("--problem", action="append", help="only this problem, e.g. p4 (repeatable)")
     p.set_defaults(func=cmd_check)
 
@@ -291,7 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         help="submission folder(s) or zip(s), or a folder of them (with --nbgrader-course: student ids, default all)",
     )
-    p.add_argument("--assignment", default="hw1", help="assignment name (default hw1)")
+    p.add_argument(
+        "--assignment",
+        help="assignment name (default: the only one known, else the one whose files the submissions hold; with "
+        "--nbgrader-course, the only one in its source/)",
+    )
     p.add_argument(
         "--out",
         help="write submissions/NAME.json, grades.csv and gradescope/NAME.json here; "
@@ -392,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
-    p.add_argument("--assignment", default="hw1")
+    p.add_argument("assignment", nargs="?", help="assignment name (default: the only one with samples)")
+    p.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT", help="the same, as an option")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--seed", type=int)
     p.set_defaults(func=cmd_demo)
@@ -411,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument(
             "--solutions",
             metavar="DIR",
-            help="the reference solutions' folder (holding hw1/; never installed with the package): default "
+            help="the reference solutions' folder (holding hwN/; never installed with the package): default "
             "$AUTOGRADER_SOLUTIONS, else ./solutions, else the checkout beside the package",
         )
     return parser
@@ -426,11 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:
+        from .assignments import UnknownAssignment
         from .reference import ReferenceNotFound
 
-        if not isinstance(exc, ReferenceNotFound):
+        if not isinstance(exc, (ReferenceNotFound, UnknownAssignment, UsageError)):
             raise
-        print(f"error: {exc}", file=sys.stderr)  # any command that needs the reference refuses in one line
+        print(f"error: {exc}", file=sys.stderr)  # a missing reference, an unknown or ambiguous name: one line
         return 2
 
 

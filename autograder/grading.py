@@ -16,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from . import symbolic
+from .callables import uses_callables
 from .checks import Assignment, Check, parent_only
-from .judges import Outcome, malformed_reply, malformed_returns, schema_of
+from .judge import Outcome
+from .judges import malformed_reply, malformed_returns, schema_of
 from .sandbox import wire
 from .sandbox.child import conform
-from .sandbox.executor import run_steps
+from .sandbox.executor import load_callables, lookup, run_steps
 from .sandbox.isolation import in_force_summary
 from .sandbox.runner import Sandbox
 from .student_text import cap_notes, cap_text
@@ -90,6 +93,7 @@ class PreparedCase:
     returns: list[dict]
     expected: list[Any]
     wire_inputs: dict[str, Any] | None = None  # the inputs as sent to the child, encoded once for a whole class
+    callables: bool | None = None  # whether the program uses the assignment's trusted callables (found once)
 
 
 def case_rng(seed: int, check: Check, index: int) -> np.random.Generator:
@@ -123,22 +127,26 @@ class ReferenceExpectations:
 
     def _prepare(self, check: Check) -> list[PreparedCase]:
         out = []
+        callables = load_callables(self.assignment.callables)
         for i, case in enumerate(check.cases):
             rng = case_rng(self.seed, check, i)
             inputs = check.judge.expand(case.make(rng), rng)
-            out.append(prepare(check, case.label, inputs, self.modules[check.module]))
+            inputs = symbolic.with_functions(inputs, self.assignment.functions)  # judge:functions, for SymPy answers
+            out.append(prepare(check, case.label, inputs, self.modules[check.module], callables))
         return out
 
 
-def reference_outputs(check: Check, inputs: dict, module: Any) -> tuple[list[dict], list[dict], list]:
-    """Run the check's program on the reference; returns steps, returns (with schemas), encoded values."""
+def reference_outputs(
+    check: Check, inputs: dict, module: Any, callables: dict | None = None
+) -> tuple[list[dict], list[dict], list]:
+    """Run the check's program on the reference (with the assignment's trusted ``callables``,
+    :func:`~autograder.sandbox.executor.load_callables`); returns steps, returns (with schemas), encoded values."""
     steps, returns = check.judge.program(inputs)
-    env, reports = run_steps({"inputs": inputs, "steps": steps}, lambda name: getattr(module, name), watch=False)
+    program = {"inputs": inputs, "steps": steps}
+    env, reports = run_steps(program, lambda name: getattr(module, name), watch=False, callables=callables)
     bad = [r for r in reports if r["status"] != "ok"]
     if bad:
         raise InternalError(f"the reference failed on {check.id}: {bad[0]}")
-    from .sandbox.executor import lookup
-
     values = [lookup(env, path) for _, path in returns]
     schemas = [schema_of(v) for v in values]
     encoded = [conform(v, s) for v, s in zip(values, schemas, strict=False)]
@@ -149,8 +157,9 @@ def reference_outputs(check: Check, inputs: dict, module: Any) -> tuple[list[dic
     )
 
 
-def prepare(check: Check, label: str, inputs: dict, module: Any) -> PreparedCase:
-    steps, returns, encoded = reference_outputs(check, inputs, module)
+def prepare(check: Check, label: str, inputs: dict, module: Any, callables: dict | None = None) -> PreparedCase:
+    """One case with the reference's expected values on ``inputs``."""
+    steps, returns, encoded = reference_outputs(check, inputs, module, callables)
     return PreparedCase(label, inputs, steps, returns, [wire.decode(e) for e in encoded])
 
 
@@ -171,17 +180,22 @@ def describe_inputs(inputs: dict) -> str:
     return ", ".join(parts)
 
 
-def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> Outcome:
-    """Run one case in the sandbox and judge the reply here (its form first, for every judge)."""
-    return _run_case(sandbox, check, case, seconds)[0]
+def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float, callables: str = "") -> Outcome:
+    """Run one case in the sandbox and judge the reply here (its form first, for every judge); ``callables``:
+    the assignment's trusted callables' source text (:mod:`autograder.callables`)."""
+    return _run_case(sandbox, check, case, seconds, callables)[0]
 
 
-def _run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float) -> tuple[Outcome, str | None]:
+def _run_case(
+    sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float, callables: str = ""
+) -> tuple[Outcome, str | None]:
     """The case's outcome, and why the module's code must get no more requests (a reply that broke the
     protocol: over its size cap, malformed, forged, not in the child's form; the child never sends one), or
     None. The reply may take 4 MiB plus 4 times what the expected values take (:func:`wire.reply_cap`)."""
     if case.wire_inputs is None:
         case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}
+    if case.callables is None:
+        case.callables = uses_callables(case.steps) or uses_callables(case.wire_inputs)
     request = {
         "module": check.module,
         "inputs": case.wire_inputs,
@@ -189,6 +203,8 @@ def _run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float
         "returns": case.returns,
         "reply_bytes": wire.reply_cap(wire.payload_bytes(case.expected)),
     }
+    if case.callables and callables:  # their source text: the child runs them, never imports the grader
+        request["callables"] = callables
     reply = sandbox.run(request, seconds)
     refused = getattr(sandbox, "refused", None)  # set by the sandbox when the frame itself broke the protocol
     if refused:
@@ -228,7 +244,7 @@ class _Progress:
 
 
 def _grade_check(
-    sandbox: Sandbox, check: Check, cases: list[PreparedCase], progress: _Progress, seconds: float
+    sandbox: Sandbox, check: Check, cases: list[PreparedCase], progress: _Progress, seconds: float, callables: str = ""
 ) -> CheckResult:
     """One check's cases, run and judged; every message capped (:func:`cap_text`)."""
     case_results = []
@@ -238,7 +254,7 @@ def _grade_check(
         if skipped:
             outcome = Outcome(False, skipped)
         else:
-            outcome, refused = _run_case(sandbox, check, case, seconds)
+            outcome, refused = _run_case(sandbox, check, case, seconds, callables)
             if refused:
                 progress.stopped[check.module] = cap_text(refused, 300)
             elif outcome.message.startswith("did not finish"):
@@ -263,15 +279,6 @@ def _grade_check(
         check.hint if first else "",
         case_results,
     )
-
-
-def preload_for(checks: list[Check]) -> tuple[str, ...]:
-    """Modules the child imports before it signals ready: SymPy when a symbolic answer is checked."""
-    from .judges import IsExpression
-
-    symbolic = any(isinstance(c.judge, IsExpression) or any(r.get("symbol") for r in ()) for c in checks)
-    symbolic = symbolic or any(c.problem in ("p2", "p3") for c in checks)
-    return ("sympy",) if symbolic else ()
 
 
 def _functions_of(case: PreparedCase) -> set[str]:
@@ -309,12 +316,12 @@ def grade_files(
     outputs: list[str] = []
     markers: list[str] = []
     for group in (g for g in groups if g):
-        with Sandbox(files, preload=preload_for(selected)) as sandbox:
+        with Sandbox(files, preload=assignment.preload(selected)) as sandbox:
             sandbox.carry_markers(markers)
             sandbox.start()  # the child starts up while the expected values are computed
             prepared = [(i, expectations.cases(selected[i])) for i in group]
             for i, cases in prepared:
-                results[i] = _grade_check(sandbox, selected[i], cases, progress, request_seconds)
+                results[i] = _grade_check(sandbox, selected[i], cases, progress, request_seconds, assignment.callables)
             markers = sandbox.import_markers()
             outputs.append(sandbox.output())
             notes = list(sandbox.notes) if notes is None else notes

@@ -8,8 +8,8 @@ Judges:
   random directions (cost independent of the parameter count) and at a few sampled coordinates.
 - :class:`NoMutation`: the functions leave their inputs untouched.
 
-Each judge has ``expand(inputs, rng)`` (extra inputs it needs, e.g. perturbed copies), ``program(inputs)``
-and ``judge(inputs, reply, expected)``, which returns an :class:`Outcome`.
+Each kind implements :class:`autograder.judge.Judge` (``expand``, ``program``, ``judge``, ``to_data``) and is
+registered by name (:func:`autograder.judge.kind`), so public data stores and reads any of them alike.
 """
 
 from __future__ import annotations
@@ -22,16 +22,26 @@ import numpy as np
 import sympy as sp
 
 from . import symbolic
-from .checks import Call, Inputs, Program, ref
+from .judge import Outcome, kind
+from .judge import to_data as judge_to_data
+from .programs import Call, Inputs, Program, ref
 from .sandbox.executor import lookup, make_symbol
+
+__all__ = ["Compare", "GradCheck", "IsExpression", "NoMutation", "Outcome", "schema_of"]
 
 EPS = float(np.finfo(np.float64).eps)
 
 
-@dataclass
-class Outcome:
-    passed: bool
-    message: str = ""
+class _Data:
+    """``to_data`` of a registered judge kind: its kind and its fields (:func:`autograder.judge.to_data`)."""
+
+    def to_data(self) -> dict:
+        return judge_to_data(self)
+
+
+def _functions(inputs: Inputs) -> dict:
+    """The assignment's symbolic aliases the grader put beside a symbolic case's inputs (parent-only)."""
+    return inputs.get(symbolic.FUNCTIONS_INPUT) or {}
 
 
 def schema_of(value: Any) -> dict:
@@ -240,8 +250,9 @@ def _symbols(inputs: Inputs) -> list[sp.Symbol]:
     return out
 
 
+@kind
 @dataclass(frozen=True)
-class Compare:
+class Compare(_Data):
     """The student's outputs match the reference's on the same inputs.
 
     rtol/atol: float64 tolerances (``atol`` is scaled by the largest expected magnitude); float32 inputs get
@@ -310,10 +321,13 @@ class Compare:
 
         syms = {s.name: sp.srepr(s) for s in _symbols(inputs)}
         if self.symbolic == "asymptotic":
-            verdict = symbolic_worker.asymptotic(got["$srepr"], want["$srepr"], [syms[name] for name in self.order])
+            order = [syms[name] for name in self.order]
+            verdict = symbolic_worker.asymptotic(got["$srepr"], want["$srepr"], order, functions=_functions(inputs))
         else:
             seed = inputs.get(symbolic.SEED_INPUT)
-            verdict = symbolic_worker.equivalent(got["$srepr"], want["$srepr"], list(syms.values()), seed)
+            verdict = symbolic_worker.equivalent(
+                got["$srepr"], want["$srepr"], list(syms.values()), seed, functions=_functions(inputs)
+            )
         return None if verdict.ok else f"{label}: {verdict.message}"
 
 
@@ -346,8 +360,9 @@ def _perturbed(inputs: Inputs, wrt: tuple[str, ...], direction: dict, h: float) 
     return out
 
 
+@kind
 @dataclass(frozen=True)
-class GradCheck:
+class GradCheck(_Data):
     """A backward pass agrees with central differences of the student's own forward (float64), and that
     forward is the reference's at every point the differences use.
 
@@ -528,8 +543,9 @@ class GradCheck:
 # -- properties ------------------------------------------------------------------------------------------
 
 
+@kind
 @dataclass(frozen=True)
-class NoMutation:
+class NoMutation(_Data):
     """Each call leaves its array arguments untouched (contents, shape and dtype), checked right after the
     call and again after the whole program (and after any thread the calls started has ended).
 
@@ -583,8 +599,9 @@ def _flat(value: Any):
         yield value
 
 
+@kind
 @dataclass(frozen=True)
-class IsExpression:
+class IsExpression(_Data):
     """Each returned value is a SymPy expression in the symbols given to the function, and nothing else.
 
     A property counts only where the values are right: the answers are also judged against the reference's
@@ -616,7 +633,7 @@ class IsExpression:
             err = _returned_error(got)
             if err:
                 return Outcome(False, f"{label}: {err}")
-            read = symbolic_worker.symbol_names(got["$srepr"])  # read in a worker process, never here
+            read = symbolic_worker.symbol_names(got["$srepr"], functions=_functions(inputs))  # in a worker, never here
             if not read.ok:
                 return Outcome(False, f"{label}: {read.message}")
             stray = sorted(set(read.names) - names)

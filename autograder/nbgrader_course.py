@@ -107,7 +107,7 @@ def _module_text(nb: dict, source: dict, module: str) -> tuple[str | None, list[
 
 def grade_course(
     course: Path,
-    assignment_name: str = "hw1",
+    assignment_name: str,
     seed: int | None = None,
     jobs: int = 1,
     only: list[str] | None = None,
@@ -284,7 +284,13 @@ def cli_grade(args) -> int:
     from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
 
+    from .assignments import names
+    from .cli import one_of
+
     course = Path(args.nbgrader_course)
+    if not args.assignment:  # the one assignment of the course's source/ that the grader knows
+        sources = [p.name for p in (course / "source").glob("*") if p.is_dir() and p.name in names()]
+        args.assignment = one_of(sources, f"in {course / 'source'}")
     try:
         results = grade_course(
             course,

@@ -1,7 +1,8 @@
 """Public checks as data: what release writes beside the stubs so students can run them with no solution.
 
-``public_checks.json`` holds the assignment's problems and its public checks (the judge as its type and
-parameters, every case's inputs, calls, return schemas and expected values); arrays live in
+``public_checks.json`` holds the assignment's problems (with what the child preloads), the source text of its
+trusted callables, and its public checks (the judge as its kind and parameters, :func:`autograder.judge.to_data`;
+every case's inputs, calls, return schemas and expected values); arrays live in
 ``public_checks.npz`` under the keys the JSON names (``{"$npz": key}``). Nothing is pickled, and only public
 checks are ever written.
 """
@@ -15,43 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from . import judges
-from .checks import Assignment, Call, Case, Check, Problem, Program
+from . import judges  # noqa: F401  (registers the judge kinds that public data names)
+from .checks import Assignment, Case, Check, Problem
 from .grading import PreparedCase, ReferenceExpectations
+from .judge import from_data
 from .sandbox import wire
 
 FORMAT = 1
-JUDGES = {cls.__name__: cls for cls in (judges.Compare, judges.GradCheck, judges.NoMutation, judges.IsExpression)}
-
-
-def _program_to_data(p: Program) -> dict:
-    return {"calls": [dataclasses.asdict(c) for c in p.calls], "returns": [list(r) for r in p.returns]}
-
-
-def _program_from_data(d: dict) -> Program:
-    calls = tuple(Call(c["name"], c["fn"], tuple(c["args"]), tuple(c["kwargs"]), c["literals"]) for c in d["calls"])
-    return Program(calls, tuple(tuple(r) for r in d["returns"]))
-
-
-def judge_to_data(judge: Any) -> dict:
-    params = {}
-    for f in dataclasses.fields(judge):
-        value = getattr(judge, f.name)
-        params[f.name] = _program_to_data(value) if isinstance(value, Program) else value
-    return {"type": type(judge).__name__, "params": params}
-
-
-def judge_from_data(d: dict) -> Any:
-    cls = JUDGES[d["type"]]
-    params = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in d["params"]:
-            continue
-        value = d["params"][f.name]
-        params[f.name] = (
-            _program_from_data(value) if f.name == "program_" else (tuple(value) if isinstance(value, list) else value)
-        )
-    return cls(**params)
 
 
 class _Arrays:
@@ -122,10 +93,11 @@ def write(assignment: Assignment, seed: int, folder: Path) -> list[str]:
                 "problem": check.problem,
                 "module": check.module,
                 "function": check.function,
+                "aspect": check.aspect,
                 "title": check.title,
                 "points": check.points,
                 "hint": check.hint,
-                "judge": judge_to_data(check.judge),
+                "judge": check.judge.to_data(),
                 "cases": cases,
             }
         )
@@ -134,6 +106,7 @@ def write(assignment: Assignment, seed: int, folder: Path) -> list[str]:
         "assignment": assignment.name,
         "seed": seed,
         "problems": [dataclasses.asdict(p) for p in assignment.problems],
+        "callables": assignment.callables,
         "checks": checks,
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -156,26 +129,40 @@ class PublicExpectations:
 
     def assignment(self) -> Assignment:
         """The public checks as an Assignment (problems' points are those of their public checks)."""
-        checks = tuple(
-            Check(
-                c["id"],
-                c["problem"],
-                c["module"],
-                c["function"],
-                c["title"],
-                c["points"],
-                True,
-                judge_from_data(c["judge"]),
-                tuple(Case(k["label"], _no_generator) for k in c["cases"]),
-                c["hint"],
+        checks = []
+        for c in self.data["checks"]:
+            check = Check(
+                problem=c["problem"],
+                function=c["function"],
+                title=c["title"],
+                points=c["points"],
+                public=True,
+                judge=from_data(c["judge"]),
+                cases=tuple(Case(k["label"], _no_generator) for k in c["cases"]),
+                aspect=c["aspect"],
+                hint=c["hint"],
+                module=c["module"],
             )
-            for c in self.data["checks"]
-        )
+            if check.id != c["id"]:
+                raise ValueError(f"public_checks.json: check {c['id']} does not match its parts; re-run release")
+            checks.append(check)
         problems = tuple(
-            Problem(p["key"], p["module"], p["title"], sum(c.points for c in checks if c.problem == p["key"]))
+            Problem(
+                p["key"],
+                p["module"],
+                p["title"],
+                sum(c.points for c in checks if c.problem == p["key"]),
+                tuple(p.get("preload", ())),
+            )
             for p in self.data["problems"]
         )
-        return Assignment(self.data["assignment"], problems, checks, solutions_package="")
+        return Assignment(
+            self.data["assignment"],
+            problems,
+            tuple(checks),
+            solutions_package="",
+            callables=self.data.get("callables", ""),
+        )
 
     def cases(self, check: Check) -> list[PreparedCase]:
         out = []

@@ -72,10 +72,16 @@ def write_assignment(assignment: Assignment, folder: Path, seed: int = PUBLIC_SE
         stub = make_stub(path.read_text(encoding="utf-8"), name)
         (folder / name).write_text(variant.stub(name, stub) if variant else stub, encoding="utf-8")
         written.append(folder / name)
+    (folder / "__init__.py").write_text(PACKAGE_DOC, encoding="utf-8")
     ids = public_data.write(assignment, seed, folder)
     readme = student_readme(assignment, ids) + (variant.readme_note if variant else "")
     (folder / "README.md").write_text(readme, encoding="utf-8")
-    return written + [folder / "public_checks.json", folder / "public_checks.npz", folder / "README.md"]
+    extra = ["__init__.py", "public_checks.json", "public_checks.npz", "README.md"]
+    return written + [folder / name for name in extra]
+
+
+#: The released folder is a package (``assignments.hwN``, empty), so the installed engine finds its public data.
+PACKAGE_DOC = ""
 
 
 def student_readme(assignment: Assignment, public_ids: list[str]) -> str:
@@ -93,7 +99,7 @@ Chinese, an English statement, the shapes, the conventions and a worked example.
 Check your work with the public checks (the grader runs your code in a separate, sandboxed process):
 
     autograder check {assignment.name}              # all problems
-    autograder check {assignment.name} --problem p4 # one problem
+    autograder check {assignment.name} --problem {assignment.problems[0].key} # one problem
 
 Every failing check names the function, the inputs it tried, what was expected and what your code
 returned, and most give a hint. The public checks ({len(public_ids)} of them) run on fixed inputs whose expected

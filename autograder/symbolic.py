@@ -21,6 +21,7 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import mpmath
@@ -49,6 +50,7 @@ DIGITS = 40  # precision of the evaluation (digits)
 RTOL = 1e-20  # |answer − expected| ≤ RTOL·|expected| + ATOL at every point: a 1e-11 offset fails
 ATOL = 1e-30  # for expected values 0 (e.g. δ_ii − softmax_i with C = 1): far above 40-digit rounding
 SEED_INPUT = "judge:seed"  # the grading seed of the sample points (parent-only)
+FUNCTIONS_INPUT = "judge:functions"  # the assignment's symbolic aliases, name -> srepr in x (parent-only)
 
 #: SymPy functions of numbers an answer may use, by the name ``srepr`` writes: their arguments must be
 #: expressions (numbers), not conditions or tuples.
@@ -95,8 +97,8 @@ ASSUMPTIONS = {
     "commutative",
 }
 
-#: Undefined functions an answer may use for the logistic sigmoid σ (the spec allows a function named sigma).
-SIGMOID_NAMES = ("sigma", "sigmoid", "σ", "logistic")
+#: The variable of a function definition (an assignment's symbolic aliases, :func:`definitions`).
+ARGUMENT = sp.Symbol("x")
 
 
 class AnswerError(ValueError):
@@ -153,8 +155,9 @@ def _check_size(expr) -> None:
 
 
 class _Builder:
-    def __init__(self):
+    def __init__(self, functions: Mapping[str, sp.Basic] | None = None):
         self.nodes = 0
+        self.functions = functions or {}
 
     def build(self, node: ast.AST, depth: int = 0):
         self.nodes += 1
@@ -175,11 +178,11 @@ class _Builder:
             if not (isinstance(func.func, ast.Name) and func.func.id == "Function" and len(func.args) == 1):
                 raise AnswerError("the answer applies something that is not a function")
             name = _number(func.args[0])
-            if name not in SIGMOID_NAMES:
+            if not isinstance(name, str) or name not in self.functions:
                 raise AnswerError(f"the answer uses an unknown function {name}(); write it out in SymPy")
-            if len(args) != 1:
+            if len(args) != 1 or not isinstance(args[0], sp.Basic):
                 raise AnswerError(f"{name}() takes one argument")
-            return 1 / (1 + sp.exp(-args[0]))
+            return self.functions[name].xreplace({ARGUMENT: args[0]})
         if not isinstance(func, ast.Name):
             raise AnswerError("unexpected call in the answer")
         name = func.id
@@ -227,8 +230,11 @@ class _Builder:
         raise AnswerError(f"the answer uses {name}(), which the grader does not accept")
 
 
-def parse_srepr(text: str) -> sp.Basic:
-    """Rebuild a SymPy expression from ``srepr`` text through the allow-list; raises AnswerError."""
+def parse_srepr(text: str, functions: Mapping[str, sp.Basic] | None = None) -> sp.Basic:
+    """Rebuild a SymPy expression from ``srepr`` text through the allow-list; raises AnswerError.
+
+    ``functions``: the undefined functions an answer may apply (an assignment's aliases, e.g. ``sigma``),
+    each by its definition in :data:`ARGUMENT` (``x``); any other undefined function is refused."""
     if not isinstance(text, str) or len(text) > MAX_SREPR_CHARS:
         raise AnswerError("the answer is not SymPy text of a sensible size")
     try:
@@ -236,7 +242,7 @@ def parse_srepr(text: str) -> sp.Basic:
     except (SyntaxError, ValueError, RecursionError):
         raise AnswerError("the answer could not be read") from None
     try:
-        value = _Builder().build(tree.body)
+        value = _Builder(functions).build(tree.body)
     except (AnswerError, MemoryError):  # out of memory is the worker's to report (and to be replaced)
         raise
     except RecursionError:
@@ -318,6 +324,20 @@ def with_seed(inputs: dict, rng) -> dict:
 
     WORKERS.warm()
     return {**inputs, SEED_INPUT: int(rng.integers(2**62))}
+
+
+def definitions(functions: Mapping[str, str]) -> dict[str, str]:
+    """An assignment's symbolic aliases (name -> SymPy text in ``x``, the instructors' own) as ``srepr`` text,
+    the form the symbolic worker receives with each request."""
+    return {name: sp.srepr(sp.sympify(text, locals={"x": ARGUMENT})) for name, text in functions.items()}
+
+
+def with_functions(inputs: dict, functions: Mapping[str, str]) -> dict:
+    """``inputs`` plus ``judge:functions`` (the assignment's symbolic aliases, :func:`definitions`) when they
+    hold SymPy symbols and the assignment has aliases; parent-only, like ``judge:seed``."""
+    if not functions or not any(isinstance(v, dict) and ("$symbol" in v or "$symbols" in v) for v in inputs.values()):
+        return inputs
+    return {**inputs, FUNCTIONS_INPUT: definitions(functions)}
 
 
 def sample_points(symbols: list[sp.Symbol], seed: int) -> list[dict[sp.Symbol, sp.Float]]:

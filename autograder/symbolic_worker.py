@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,16 +128,18 @@ def _handle(line: bytes, symbolic: Any, memory_bytes: int) -> dict:
 
 
 def _judge(request: dict, symbolic: Any) -> Verdict:
-    answer = symbolic.parse_srepr(request["answer"])  # the student's text: AnswerError for what it cannot read
-    if request["task"] == "names":
-        names = sorted({str(s.name)[:200] for s in answer.free_symbols})
-        return Verdict(True, "", tuple(names[:MAX_NAMES]))
-
     def trusted(text: str):
         try:
             return symbolic.parse_srepr(text)
         except symbolic.AnswerError as exc:
             raise RuntimeError(f"the grader's own expression could not be read: {exc}") from None
+
+    # the assignment's symbolic aliases (e.g. sigma), sent with each request: name -> definition in x
+    functions = {str(name): trusted(text) for name, text in (request.get("functions") or {}).items()}
+    answer = symbolic.parse_srepr(request["answer"], functions)  # the student's text: AnswerError if unreadable
+    if request["task"] == "names":
+        names = sorted({str(s.name)[:200] for s in answer.free_symbols})
+        return Verdict(True, "", tuple(names[:MAX_NAMES]))
 
     expected, symbols = trusted(request["expected"]), [trusted(t) for t in request["symbols"]]
     if request["task"] == "equivalent":
@@ -389,24 +392,38 @@ def _verdict(request: dict, workers: Workers | None) -> Verdict:
 
 
 def equivalent(
-    answer: str, expected: str, symbols: list[str], seed: int | None = None, workers: Workers | None = None
+    answer: str,
+    expected: str,
+    symbols: list[str],
+    seed: int | None = None,
+    workers: Workers | None = None,
+    functions: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Whether the student's ``srepr`` text ``answer`` equals ``expected`` as a function of ``symbols`` (their
     ``srepr``), judged in a worker by :func:`autograder.symbolic.equivalent` at points drawn from ``seed`` (the
-    grading seed; without one, a seed derived from the question)."""
+    grading seed; without one, a seed derived from the question). ``functions``: the undefined functions the
+    answer may apply (name -> ``srepr`` of the definition in ``x``: :func:`autograder.symbolic.definitions`)."""
     if seed is None:
         seed = derived_seed(expected, *symbols)
     request = {"task": "equivalent", "answer": answer, "expected": expected, "symbols": symbols, "seed": int(seed)}
-    return _verdict(request, workers)
+    return _verdict({**request, "functions": dict(functions or {})}, workers)
 
 
-def asymptotic(answer: str, exact: str, order: list[str], workers: Workers | None = None) -> Verdict:
+def asymptotic(
+    answer: str,
+    exact: str,
+    order: list[str],
+    workers: Workers | None = None,
+    functions: Mapping[str, str] | None = None,
+) -> Verdict:
     """Whether ``answer``/``exact`` → 1 with the limits taken in ``order`` (symbols' ``srepr``), in a worker
-    (:func:`autograder.symbolic.asymptotically_equivalent`)."""
-    return _verdict({"task": "asymptotic", "answer": answer, "expected": exact, "symbols": order}, workers)
+    (:func:`autograder.symbolic.asymptotically_equivalent`); ``functions`` as for :func:`equivalent`."""
+    request = {"task": "asymptotic", "answer": answer, "expected": exact, "symbols": order}
+    return _verdict({**request, "functions": dict(functions or {})}, workers)
 
 
-def symbol_names(answer: str, workers: Workers | None = None) -> Verdict:
+def symbol_names(answer: str, workers: Workers | None = None, functions: Mapping[str, str] | None = None) -> Verdict:
     """The names of the free symbols of the student's ``srepr`` text (``Verdict.names``), read in a worker;
-    not ok, with the reason, when the text is not an answer the grader can read."""
-    return _verdict({"task": "names", "answer": answer}, workers)
+    not ok, with the reason, when the text is not an answer the grader can read (``functions`` as for
+    :func:`equivalent`)."""
+    return _verdict({"task": "names", "answer": answer, "functions": dict(functions or {})}, workers)

@@ -6,12 +6,13 @@ secret and the student id, reproducible, and never revealing the secret.
   (course) directory. ``autograder release --roster`` creates that file (mode 0600) when there is none;
   nothing else ever creates one, and no bundle or zip ever holds it.
 - **A student's variant** is HMAC-SHA256(secret, ``"assignment|student"``): its first 16 bytes seed the
-  student's numbers (the assignment's :class:`VariantSpec` draws them, e.g. hw1's own p1 network), the next
+  student's numbers (the assignment's :class:`VariantSpec` draws them), the next
   4 the seed of the student's public-check inputs. The same secret and id always give the same variant.
-- **What an assignment varies** is declared beside its checks (``VARIANTS`` in
-  ``autograder/assignments/hw1.py``): how to draw the numbers, the cases of the checks that use them, and
-  how the student's stubs show them. :func:`specialize` gives the assignment as one student's grading sees
-  it; every other check is shared by the class (and its expected values computed once).
+- **What an assignment varies** is declared beside its checks (a :class:`VariantSpec`, the ``variants`` of
+  the assignment's :class:`~autograder.checks.Assignment`): how to draw the numbers, the cases of the checks
+  that use them, how the student's stubs show them, what the numbers are (for the README) and the
+  reference's answer on them (for ``autograder variant``). :func:`specialize` gives the assignment as one
+  student's grading sees it; every other check is shared by the class (and its expected values computed once).
 - **Grading with a roster** maps each submission to a student by its name (the folder or zip name): the
   roster id itself, or the id followed by ``_``, ``-``, ``.`` or a space and anything (``s001_hw1.zip``).
   A submission that matches no student (or more than one) is not graded: its result says so.
@@ -23,7 +24,6 @@ import csv
 import dataclasses
 import hashlib
 import hmac
-import importlib
 import json
 import os
 import re
@@ -50,16 +50,21 @@ class VariantError(ValueError):
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """What one assignment varies per student (declared in the assignment's module as ``VARIANTS``).
+    """What one assignment varies per student (declared beside its checks, as the assignment's ``variants``).
 
     draw       rng -> the student's numbers, JSON-able, by problem key (``{"p1": {...}}``)
     cases      check id -> (numbers -> that check's cases): the checks graded on the student's numbers
     stubs      stub file name -> (stub text, numbers) -> the stub showing the student's numbers
+    answer     (numbers, reference) -> the reference's answer on them, JSON-able, by name (``autograder
+               variant`` prints it); ``reference(module)`` gives one of the assignment's reference modules
+    shows      what the student's own numbers are, in words, for the bundle's README
     """
 
     draw: Callable[[np.random.Generator], dict]
     cases: Mapping[str, Callable[[dict], tuple[Case, ...]]]
     stubs: Mapping[str, Callable[[str, dict], str]]
+    answer: Callable[[dict, Callable[[str], Any]], dict] | None = None
+    shows: str = "the homework's own numbers"
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,12 @@ class Variant:
 
     @property
     def readme_note(self) -> str:
+        """The bundle README's paragraph saying whose copy it is."""
+        spec = spec_of(self.assignment)
+        shows = spec.shows if spec else "the homework's own numbers"
         return (
-            f"\nThis copy of {self.assignment} is for student `{self.student}`: its numbers (the homework's own\n"
-            "network in p1, the public checks' inputs) are yours, and your grade is computed with them. Work\n"
-            "with your own copy.\n"
+            f"\nThis copy of {self.assignment} is for student `{self.student}`: its numbers ({shows}, the public\n"
+            "checks' inputs) are yours, and your grade is computed with them. Work with your own copy.\n"
         )
 
 
@@ -129,12 +136,13 @@ def load_secret(path: str | Path | None = None, create: bool = False) -> bytes:
 
 
 def spec_of(assignment: str) -> VariantSpec | None:
-    """The assignment's ``VARIANTS`` declaration, or None when it has no numbers to vary."""
+    """The assignment's variants declaration, or None when it has no numbers to vary."""
     from . import assignments
 
-    if assignment not in assignments.MODULES:
-        raise VariantError(f"unknown assignment {assignment!r}")
-    return getattr(importlib.import_module(assignments.MODULES[assignment]), "VARIANTS", None)
+    try:
+        return assignments.get(assignment).variants
+    except KeyError as exc:
+        raise VariantError(exc.args[0]) from None
 
 
 def normalize_id(student: str) -> str:
@@ -155,7 +163,7 @@ def variant(assignment: str, student: str, secret: bytes) -> Variant:
 
 def specialize(assignment: Assignment, numbers: dict | None) -> Assignment:
     """The assignment as a student with these numbers is graded: the variant checks' cases replaced."""
-    spec = spec_of(assignment.name)
+    spec = assignment.variants
     if spec is None or not numbers:
         return assignment
     checks = tuple(
@@ -186,24 +194,16 @@ class VariantExpectations:
 
 
 def describe(v: Variant) -> dict:
-    """What ``autograder variant`` prints: the numbers, the public seed and, for hw1, the reference's answer
-    on the student's network (what a by-hand solution should find)."""
+    """What ``autograder variant`` prints: the numbers, the public seed and the reference's answer on the
+    student's numbers (what a by-hand solution should find), as the assignment's variants declare it."""
     out: dict = {"assignment": v.assignment, "student": v.student, "public_seed": v.public_seed, **v.numbers}
-    if v.assignment == "hw1" and "p1" in v.numbers:
-        from .assignments.hw1 import homework_inputs
+    spec = spec_of(v.assignment)
+    if spec is not None and spec.answer is not None and v.numbers:
+        from . import assignments
         from .reference import reference_module
 
-        p1_bp_relu = reference_module("solutions.hw1", "p1_bp_relu")
-        inputs = homework_inputs(v.numbers["p1"])
-        step = p1_bp_relu.bp_step(inputs["params"], inputs["x"], inputs["y"], lr=inputs["lr"])
-        out["p1_answer"] = {
-            "yhat_before": np.asarray(step["yhat_before"]).tolist(),
-            "yhat_after": np.asarray(step["yhat_after"]).tolist(),
-            "loss_before": float(step["loss_before"]),
-            "loss_after": float(step["loss_after"]),
-            "loss_decreased": bool(step["loss_decreased"]),
-            "params_after": {k: np.round(np.asarray(a), 12).tolist() for k, a in step["params"].items()},
-        }
+        package = assignments.get(v.assignment).solutions_package
+        out.update(spec.answer(v.numbers, lambda module: reference_module(package, module)))
     return out
 
 
@@ -351,11 +351,9 @@ def cli_variant(args: Any) -> int:
     print(f"{v.assignment}, student {v.student} (public checks' seed {v.public_seed})")
     for problem, numbers in v.numbers.items():
         print(f"  {problem}: " + ", ".join(f"{k} = {val}" for k, val in numbers.items()))
-    answer = data.get("p1_answer")
-    if answer:
-        print(
-            f"  p1 answer: yhat {answer['yhat_before']} -> {answer['yhat_after']}, loss {answer['loss_before']:.6g} "
-            f"-> {answer['loss_after']:.6g} ({'decreased' if answer['loss_decreased'] else 'did not decrease'})"
-        )
-        print("  updated: " + ", ".join(f"{k} = {val}" for k, val in answer["params_after"].items()))
+    shown = {"assignment", "student", "public_seed", *v.numbers}
+    for name, answer in data.items():  # the reference's answer on the student's numbers
+        if name not in shown:
+            values = answer.items() if isinstance(answer, dict) else [("", answer)]
+            print(f"  {name}: " + ", ".join(f"{k} = {val}" if k else f"{val}" for k, val in values))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -14,7 +15,6 @@ import pytest
 
 from autograder.assignments import get
 from autograder.batch import canary
-from autograder.checks import Assignment
 from autograder.grading import InternalError, ReferenceExpectations
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def test_grade_a_class_in_parallel_and_resume(tmp_path):
 
 
 def test_demo_prints_the_class_table():
-    run = autograder("demo", "--seed", "7", "--jobs", "2")
+    run = autograder("demo", "hw1", "--seed", "7", "--jobs", "2")
     assert run.returncode == 0, run.stderr
     lines = {line.split()[0]: line.split() for line in run.stdout.splitlines() if line.strip()}
     assert lines["correct_loops"][-1] == "100" and lines["stubs_only"][-1] == "0"
@@ -123,6 +123,21 @@ def test_canary_refuses_to_grade_with_a_broken_reference(tmp_path, monkeypatch):
     p4.write_text(text.replace("    return dx, dw, db\n", "    return 2 * dx, dw, db\n"))
     monkeypatch.syspath_prepend(str(tmp_path))
     good = get("hw1")
-    broken = Assignment(good.name, good.problems, good.checks, solutions_package="broken_reference")
+    broken = dataclasses.replace(good, solutions_package="broken_reference")
     with pytest.raises(InternalError, match="p4.conv2d_backward.gradcheck"):
         canary(broken, ReferenceExpectations(broken, 3))
+
+
+def test_the_assignment_is_inferred_when_there_is_one_and_asked_for_otherwise(tmp_path, capsys):
+    from autograder.cli import UsageError, graded_assignment, main, one_of
+
+    (tmp_path / "p1_bp_relu.py").write_text("")
+    assert graded_assignment(None, [str(tmp_path)]) == "hw1"  # the only one known, or the one its files are of
+    assert graded_assignment("hw1", []) == "hw1"
+    with pytest.raises(UsageError, match=r"^several assignments here: give one \(hw1, hw2\)$"):
+        one_of(["hw2", "hw1"], "here")
+    with pytest.raises(UsageError, match=r"^no assignments here: give one"):
+        one_of([], "here")
+    assert main(["grade", "--assignment", "hw0", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: unknown assignment 'hw0'; known: hw1")

@@ -13,7 +13,7 @@ import pytest
 
 import autograder.notebook_grading as ng
 from autograder import notebooks
-from autograder.assignments import get
+from autograder.assignments import get, names
 from autograder.notebook_grading import PUBLIC_ONLY, score, summary
 from autograder.reference import ReferenceNotFound
 from autograder.release import BEGIN, END, solution_files
@@ -228,3 +228,33 @@ def test_public_checks_use_the_data_beside_the_notebook(source, tmp_path, monkey
     assert ng.grade_notebook("hw1", "p2", path)[0] == 0
     (tmp_path / "public_checks.json").unlink()
     assert ng.public_data_folder("hw1", tmp_path) == REPO / "assignments" / "hw1"  # the installed copy
+
+
+def solution_lines(assignment) -> set[str]:
+    """The substantial lines between the solution markers of an assignment's reference."""
+    lines, inside = set(), False
+    for path in solution_files(assignment).values():
+        for line in path.read_text().splitlines():
+            if line.strip() in (BEGIN, END):
+                inside = line.strip() == BEGIN
+            elif inside and len(line.strip()) > 25 and not line.strip().startswith("#"):
+                lines.add(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_assignment_s_released_notebooks_hold_no_solution_line_and_no_hidden_check(name, tmp_path):
+    assignment = get(name)
+    notebooks.write_course_source(assignment, tmp_path)
+    secret = solution_lines(assignment)
+    assert secret, "the solutions should have substantial solution lines"
+    hidden = [c.id for c in assignment.checks if not c.public]
+    points = 0.0
+    for p in assignment.problems:
+        nb = notebooks.stub_notebook(notebooks.read(tmp_path / "source" / name / f"{p.module}.ipynb"))
+        text = "\n".join(notebooks._text(c) for c in nb["cells"])
+        assert not [line for line in secret if line in text], p.module
+        assert not [h for h in hidden if h in text], p.module
+        assert f"score({name!r}, {p.key!r})" in text
+        points += sum(meta(c).get("points", 0) for c in nb["cells"] if meta(c).get("grade"))
+    assert points == sum(p.points for p in assignment.problems)

@@ -1,4 +1,5 @@
-"""Release: stubs from the solutions, committed stubs in sync, a student bundle with no solution or hidden check."""
+"""Release, for every assignment the registry knows: stubs from the solutions, committed stubs and public data in
+sync with what release generates, a student bundle with no solution line, no declaration and no hidden check."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.assignments import get
+from autograder.assignments import get, names
 from autograder.public_data import PublicExpectations
 from autograder.release import (
     BEGIN,
@@ -24,17 +25,21 @@ from autograder.release import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-COMMITTED = REPO / "assignments" / "hw1"
+
+
+@pytest.fixture(scope="module", params=names())
+def assignment(request):
+    return get(request.param)
 
 
 @pytest.fixture(scope="module")
-def assignment():
-    return get("hw1")
+def committed(assignment):
+    return REPO / "assignments" / assignment.name
 
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory, assignment):
-    folder = tmp_path_factory.mktemp("release") / "hw1"
+    folder = tmp_path_factory.mktemp("release") / assignment.name
     write_assignment(assignment, folder)
     return folder
 
@@ -63,19 +68,25 @@ def test_make_stub_rejects_unpaired_markers(bad):
         make_stub(bad)
 
 
-def test_committed_stubs_match_what_release_generates(fresh, assignment):
+def test_committed_stubs_match_what_release_generates(fresh, assignment, committed):
+    again = f"run `autograder release {assignment.name} --in-place`"
     for name in solution_files(assignment):
-        assert (COMMITTED / name).read_text() == (fresh / name).read_text(), (
-            f"assignments/hw1/{name} drifted from its solution: run `autograder release hw1 --in-place`"
+        assert (committed / name).read_text() == (fresh / name).read_text(), (
+            f"assignments/{assignment.name}/{name} drifted from its solution: {again}"
         )
-        assert (REPO / "examples/submissions/hw1/stubs_only" / name).read_text() == (fresh / name).read_text()
+        stubs = REPO / "examples" / "submissions" / assignment.name / "stubs_only"
+        assert (stubs / name).read_text() == (fresh / name).read_text(), f"{stubs}/{name} drifted: {again}"
+    for name in ("__init__.py", "README.md"):  # the released folder is a package, with the students' README
+        assert (committed / name).read_text() == (fresh / name).read_text(), f"{name} drifted: {again}"
+    released = {p.name for p in committed.iterdir() if p.name != "__pycache__"}
+    assert released == {p.name for p in fresh.iterdir()}, f"assignments/{assignment.name} holds other files"
 
 
-def test_committed_public_data_matches_what_release_generates(fresh):
-    old, new = PublicExpectations(COMMITTED), PublicExpectations(fresh)
+def test_committed_public_data_matches_what_release_generates(fresh, assignment, committed):
+    old, new = PublicExpectations(committed), PublicExpectations(fresh)
     assert [c["id"] for c in old.data["checks"]] == [c["id"] for c in new.data["checks"]]
     # arrays live in the npz (compared below with a tolerance); the JSON holds everything else exactly
-    assert old.data == new.data, "public_checks.json drifted: run `autograder release hw1 --in-place`"
+    assert old.data == new.data, f"public_checks.json drifted: run `autograder release {assignment.name} --in-place`"
     assert sorted(old.arrays.store) == sorted(new.arrays.store)
     for key, value in old.arrays.store.items():
         np.testing.assert_allclose(value, new.arrays.store[key], rtol=1e-12, atol=1e-14)
@@ -116,7 +127,8 @@ def test_bundle_has_no_solution_code_and_no_hidden_check(bundle, assignment):
     files = [p for p in bundle.rglob("*") if p.is_file()]
     names = {p.relative_to(bundle).as_posix() for p in files}
     assert not any(n.startswith("solutions/") for n in names)
-    assert "autograder/assignments/hw1.py" not in names
+    declarations = [n for n in names if n.startswith("autograder/assignments/") and not n.endswith("/__init__.py")]
+    assert declarations == [], "the bundle must hold no assignment's declaration (its hidden checks)"
     solution_lines = set()
     for path in solution_files(assignment).values():
         inside = False
@@ -136,17 +148,21 @@ def test_bundle_has_no_solution_code_and_no_hidden_check(bundle, assignment):
         assert not [h for h in hidden if h in text], f"{path.relative_to(bundle)} names hidden checks"
 
 
-def test_bundle_check_command_runs_without_the_repository(bundle, tmp_path):
-    """The bundle's own engine runs the public checks on the stubs: every check fails, exit status 1."""
+def test_bundle_check_command_runs_without_the_repository(bundle, assignment, tmp_path):
+    """The bundle's own engine runs the public checks on the stubs: every check fails, exit status 1; the
+    assignment is found by name, by its folder, or as the one released assignment there."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(bundle), "HOME": str(tmp_path)}
-    run = subprocess.run(
-        [sys.executable, "-m", "autograder", "check", "hw1", "--problem", "p5"],
-        cwd=bundle,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert run.returncode == 1, run.stderr
-    assert "maxpool_forward is not implemented yet" in run.stdout
-    assert "p5:     0 /" in run.stdout
+    last = assignment.problems[-1].key
+    first_public = next(c for c in assignment.checks if c.problem == last and c.public)
+    for how in ([assignment.name], [str(bundle / assignment.name)], []):
+        run = subprocess.run(
+            [sys.executable, "-m", "autograder", "check", *how, "--problem", last],
+            cwd=bundle,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert run.returncode == 1, run.stderr
+        assert "is not implemented yet" in run.stdout and first_public.id in run.stdout
+        assert f"{last}:     0 /" in run.stdout

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograder import symbolic, symbolic_worker
+from autograder.assignments.hw1 import SIGMOID
 from autograder.checks import parent_only
 from autograder.symbolic import AnswerError, asymptotically_equivalent, equivalent, parse_srepr
 
@@ -26,9 +27,13 @@ SIGMA = 1 / (1 + sp.exp(-x))
 SIGMA_PRIME = sp.exp(-x) / (1 + sp.exp(-x)) ** 2
 
 
+#: hw1's symbolic aliases (σ as sigma, sigmoid, σ, logistic) as the worker receives them with each request.
+FUNCTIONS = symbolic.definitions(SIGMOID)
+
+
 def reparse(expr):
-    """What the parent rebuilds from the child's ``srepr`` text."""
-    return parse_srepr(sp.srepr(expr))
+    """What the worker rebuilds from the child's ``srepr`` text, with hw1's aliases."""
+    return parse_srepr(sp.srepr(expr), {k: parse_srepr(v) for k, v in FUNCTIONS.items()})
 
 
 class Overtime(BaseException):  # not an Exception: no ``except Exception`` in the code under test may eat it
@@ -100,6 +105,14 @@ def test_sigma_function_becomes_the_logistic(name):
     got = reparse(f(x) * (1 - f(x)))
     assert got == SIGMA * (1 - SIGMA)
     assert not got.atoms(sp.core.function.AppliedUndef)
+
+
+def test_sigma_is_unknown_without_the_assignment_s_aliases():
+    with pytest.raises(AnswerError, match="unknown function sigma"):
+        parse_srepr(sp.srepr(sp.Function("sigma")(x)))
+    text = sp.srepr(sp.Function("sigma")(x) * (1 - sp.Function("sigma")(x)))
+    assert not symbolic_worker.equivalent(text, sp.srepr(SIGMA_PRIME), [sp.srepr(x)], 1).ok
+    assert symbolic_worker.equivalent(text, sp.srepr(SIGMA_PRIME), [sp.srepr(x)], 1, functions=FUNCTIONS).ok
 
 
 def test_moderately_nested_answer_is_read():
@@ -622,7 +635,7 @@ REF = sp.srepr(s * (1 - s))
 
 def judge(answer: sp.Basic | str, workers=None, seed: int = 1) -> symbolic.Verdict:
     text = answer if isinstance(answer, str) else sp.srepr(answer)
-    return symbolic_worker.equivalent(text, REF, [SX], seed, workers=workers)
+    return symbolic_worker.equivalent(text, REF, [SX], seed, workers=workers, functions=FUNCTIONS)
 
 
 def test_the_worker_judges_correct_and_wrong_answers_quickly():

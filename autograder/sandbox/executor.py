@@ -10,6 +10,7 @@ A program (plain JSON after decoding):
     returns  [{"label": str, "ref": [name, key, ...], "schema": schema}]
 An ``arg`` is ``{"$ref": [name, key...]}`` (an input, deep-copied for every call, or a step's result),
 ``{"$symbol": name, "assumptions": {...}}``, ``{"$symbols": [...]}``, ``{"$callable": name}`` or plain data.
+A step whose ``fn`` is ``"$name"`` calls the trusted callable ``name`` (:func:`load_callables`).
 """
 
 from __future__ import annotations
@@ -39,30 +40,20 @@ class StepTimeout(BaseException):
     """Raised inside student code when the request's time is up (a BaseException, like KeyboardInterrupt)."""
 
 
-def _relu_grad(z):
-    return (np.asarray(z) > 0).astype(np.asarray(z).dtype)
+#: Trusted callables' module texts, executed once each (see :mod:`autograder.callables`).
+_loaded: dict[str, dict[str, Callable]] = {}
 
 
-def _tanh_grad(z):
-    return 1.0 - np.tanh(z) ** 2
-
-
-def _sigmoid_grad(z):
-    s = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z)))
-    return s * (1.0 - s)
-
-
-def _identity_grad(z):
-    return np.ones_like(np.asarray(z))
-
-
-#: Callables a check may pass to a student's function (e.g. ``f_prime`` of ``conv_error_term``).
-CALLABLES: dict[str, Callable] = {
-    "relu_grad": _relu_grad,
-    "tanh_grad": _tanh_grad,
-    "sigmoid_grad": _sigmoid_grad,
-    "identity_grad": _identity_grad,
-}
+def load_callables(source: str) -> dict[str, Callable]:
+    """The functions a trusted callables module text defines (an assignment's, sent with the request and
+    executed here, in the child, as in the grader for the reference); ``{}`` for no text."""
+    if not source:
+        return {}
+    if source not in _loaded:
+        namespace: dict[str, Any] = {"__name__": "_agcallables"}
+        exec(compile(source, "<callables>", "exec"), namespace)
+        _loaded[source] = {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_")}
+    return _loaded[source]
 
 
 def make_symbol(spec: dict) -> Any:
@@ -79,7 +70,7 @@ def lookup(env: dict, ref: list) -> Any:
     return value
 
 
-def materialize(value: Any) -> Any:
+def materialize(value: Any, callables: dict | None = None) -> Any:
     """Symbols and named callables, described as data, become the objects themselves."""
     if isinstance(value, dict):
         if "$symbol" in value:
@@ -87,18 +78,18 @@ def materialize(value: Any) -> Any:
         if "$symbols" in value:
             return [make_symbol(s) for s in value["$symbols"]]
         if "$callable" in value:
-            return CALLABLES[value["$callable"]]
+            return (callables or {})[value["$callable"]]
     return value
 
 
-def resolve(arg: Any, env: dict, inputs: set) -> Any:
+def resolve(arg: Any, env: dict, inputs: set, callables: dict | None = None) -> Any:
     """An argument's value: a ``$ref`` is looked up (inputs are deep-copied for every call)."""
     if isinstance(arg, dict) and "$ref" in arg:
         value = lookup(env, arg["$ref"])
         if arg["$ref"][0] in inputs:
-            return materialize(_deepcopy(value))
+            return materialize(_deepcopy(value), callables)
         return value
-    return materialize(arg)
+    return materialize(arg, callables)
 
 
 def _arrays_in(value: Any, label: str):
@@ -164,11 +155,17 @@ def describe_exception(exc: BaseException, student_files: tuple[str, ...] = ()) 
 
 
 def run_steps(
-    program: dict, get_function: Callable[[str], Callable], student_files: tuple[str, ...] = (), watch: bool = True
+    program: dict,
+    get_function: Callable[[str], Callable],
+    student_files: tuple[str, ...] = (),
+    watch: bool = True,
+    callables: dict[str, Callable] | None = None,
 ) -> tuple[dict, list[dict]]:
     """Execute the steps; returns the environment (inputs + results) and one report per step.
 
     ``watch``: record which array arguments each call modified (off for the trusted reference).
+    ``callables``: the trusted callables (:func:`load_callables`) that ``{"$callable": name}`` arguments and
+    steps whose ``fn`` is ``"$name"`` use.
 
     A report: {"name", "status": "ok" | "error" | "not_implemented" | "skipped" | "missing",
     "error": {...}, "mutated": [labels], "warnings": [texts]}.
@@ -189,13 +186,16 @@ def run_steps(
             failed.add(step["name"])
             continue
         try:
-            fn = get_function(step["fn"])
+            if step["fn"].startswith("$"):  # a trusted callable of the assignment, not the student's code
+                fn = (callables or {})[step["fn"][1:]]
+            else:
+                fn = get_function(step["fn"])
         except LookupError as exc:
             report.update(status="missing", error={"type": "missing", "message": str(exc), "where": []})
             failed.add(step["name"])
             continue
-        call_args = [resolve(a, env, inputs) for a in args]
-        call_kwargs = {k: resolve(a, env, inputs) for k, a in kwargs.items()}
+        call_args = [resolve(a, env, inputs, callables) for a in args]
+        call_kwargs = {k: resolve(a, env, inputs, callables) for k, a in kwargs.items()}
         labelled = [
             (v, _arg_label(a, f"argument {i + 1}")) for i, (a, v) in enumerate(zip(args, call_args, strict=False))
         ]

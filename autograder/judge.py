@@ -1,0 +1,89 @@
+"""The one judge interface, and the registry of judge kinds by name through which public data stores judges.
+
+A judge (:mod:`autograder.judges` holds the kinds) turns one case's inputs into a program for the child and
+judges the reply against the expected values, in the grader:
+
+- ``expand(inputs, rng)``: the inputs with whatever else the judge needs (finite-difference probes, the
+  sample points' seed), drawn from the case's own stream; names the child must not see are parent-only
+  (:func:`autograder.checks.parent_only`);
+- ``program(inputs)``: the steps the child runs and the values it returns, ``(steps, [(label, path)])``;
+- ``judge(inputs, reply, expected)``: the :class:`Outcome`, from a reply whose form the grader has checked;
+- ``to_data()``: the judge as JSON, ``{"type": kind, "params": {...}}``; :func:`from_data` reads it back.
+
+A kind registers itself with :func:`kind` (its class name is its name in the data); its parameters are its
+dataclass fields: JSON values, tuples (stored as lists) and :class:`~autograder.programs.Program` s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import numpy as np
+
+from .programs import Inputs, Program
+
+
+@dataclass
+class Outcome:
+    """A case's verdict and, when it failed, why (in words for the student)."""
+
+    passed: bool
+    message: str = ""
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """How a check judges a case (see the module's docstring)."""
+
+    def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs: ...
+
+    def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]: ...
+
+    def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome: ...
+
+    def to_data(self) -> dict: ...
+
+
+#: Judge kinds by name, as public data names them.
+KINDS: dict[str, type] = {}
+
+J = TypeVar("J", bound=type)
+
+
+def kind(cls: J) -> J:
+    """Register a judge kind (a frozen dataclass implementing :class:`Judge`) under its class name."""
+    if cls.__name__ in KINDS and KINDS[cls.__name__] is not cls:
+        raise ValueError(f"two judge kinds named {cls.__name__}")
+    KINDS[cls.__name__] = cls
+    return cls
+
+
+def to_data(judge: Any) -> dict:
+    """A registered judge as JSON: its kind and its fields."""
+    if KINDS.get(type(judge).__name__) is not type(judge):
+        raise TypeError(f"{type(judge).__name__} is not a registered judge kind")
+    params = {}
+    for f in dataclasses.fields(judge):
+        value = getattr(judge, f.name)
+        params[f.name] = value.to_data() if isinstance(value, Program) else value
+    return {"type": type(judge).__name__, "params": params}
+
+
+def from_data(d: dict) -> Judge:
+    """The judge :func:`to_data` wrote (fields it does not name keep their defaults)."""
+    cls = KINDS.get(d.get("type", ""))
+    if cls is None:
+        raise ValueError(f"unknown judge kind {d.get('type')!r}; known: {', '.join(sorted(KINDS))}")
+    params = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in d["params"]:
+            continue
+        value = d["params"][f.name]
+        if isinstance(value, dict) and set(value) == {"calls", "returns"}:
+            value = Program.from_data(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        params[f.name] = value
+    return cls(**params)
