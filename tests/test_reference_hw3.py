@@ -539,11 +539,13 @@ def test_escape_direction_sign_skips_zero_components(bk):
     H = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -2.0], [0.0, -2.0, 0.0]])
     u = call_on(bk, p2.escape_direction, H)
     np.testing.assert_allclose(u, [0.0, 1.0 / math.sqrt(2.0), 1.0 / math.sqrt(2.0)], atol=1e-15)
-    # and the sign is fixed whatever sign the eigen-solver returns: −H's escape for diag(−1, …) flipped
-    for sign in (1.0, -1.0):
-        R = sign * np.array([[0.6, 0.8], [-0.8, 0.6]])
+    # and the sign is fixed whatever sign the eigen-solver returns: λ_min's eigenvector v = [cos a, sin a] in every
+    # quadrant comes back as v if cos a > 0, else −v
+    for a in (0.3, 2.0, 3.5, 5.0):
+        c, s = math.cos(a), math.sin(a)
+        R = np.array([[c, -s], [s, c]])
         u = call_on(bk, p2.escape_direction, R @ np.diag([-1.0, 2.0]) @ R.T)
-        np.testing.assert_allclose(u, [0.6, -0.8], atol=1e-12)
+        np.testing.assert_allclose(u, np.sign(c) * np.array([c, s]), atol=1e-12)
 
 
 def test_escape_direction_repeated_lambda_min(bk):
