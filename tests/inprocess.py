@@ -41,12 +41,13 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
-def reply_of(case: PreparedCase, module: Any, watch: bool = True) -> dict:
+def reply_of(case: PreparedCase, module: Any, watch: bool = True, callables: dict | None = None) -> dict:
     """What the child would send for ``case`` with ``module`` as the student's code, decoded as the parent decodes
-    it (``watch``: whether mutations are recorded, as the child does)."""
+    it (``watch``: whether mutations are recorded, as the child does; ``callables``: the assignment's trusted
+    callables, :func:`autograder.sandbox.executor.load_callables`)."""
     inputs = {k: wire.decode(wire.encode(v)) for k, v in case.inputs.items() if not parent_only(k)}
     program = {"inputs": inputs, "steps": case.steps}
-    env, reports = run_steps(program, lambda name: getattr(module, name), watch=watch)
+    env, reports = run_steps(program, lambda name: getattr(module, name), watch=watch, callables=callables)
     failed = {r["name"] for r in reports if r["status"] != "ok"}
     returns = []
     for ret in case.returns:
@@ -57,7 +58,7 @@ def reply_of(case: PreparedCase, module: Any, watch: bool = True) -> dict:
     return {"steps": reports, "returns": [wire.decode(r) for r in returns]}
 
 
-def judge_case(check: Check, case: PreparedCase, module: Any) -> Outcome:
+def judge_case(check: Check, case: PreparedCase, module: Any, callables: dict | None = None) -> Outcome:
     """The verdict on one case; mutations are recorded only for the judge that reads them."""
     watch = isinstance(check.judge, NoMutation)
-    return check.judge.judge(case.inputs, reply_of(case, module, watch), case.expected)
+    return check.judge.judge(case.inputs, reply_of(case, module, watch, callables), case.expected)

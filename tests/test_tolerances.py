@@ -19,6 +19,7 @@ import pytest
 from autograder.assignments import get
 from autograder.grading import PreparedCase, ReferenceExpectations
 from autograder.judges import GradCheck, NoMutation
+from autograder.sandbox.executor import load_callables
 
 from .inprocess import arrays_by_reference, judge_case, load_module
 
@@ -48,6 +49,7 @@ def _failures(kind: str, seeds: range) -> list[str]:
             modules[(impl, p.module)] = load_module(path, f"tolerance_{impl}_{p.module}")
     gradchecks = kind == "gradcheck"
     checks = [c for c in assignment.checks if not _symbolic(c) and isinstance(c.judge, GradCheck) == gradchecks]
+    callables = load_callables(assignment.callables)
     failures = []
     with arrays_by_reference():
         for seed in seeds:
@@ -58,7 +60,7 @@ def _failures(kind: str, seeds: range) -> list[str]:
                     if not outcome.passed:
                         failures.append(f"seed {seed} reference {check.id} [{case.label}]: {outcome.message}")
                     for impl in IMPLEMENTATIONS:
-                        outcome = judge_case(check, case, modules[(impl, check.module)])
+                        outcome = judge_case(check, case, modules[(impl, check.module)], callables)
                         if not outcome.passed:
                             failures.append(f"seed {seed} {impl} {check.id} [{case.label}]: {outcome.message}")
     return failures
