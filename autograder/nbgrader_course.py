@@ -280,12 +280,11 @@ def write_autograded(
 def cli_grade(args) -> int:
     """``autograder grade --nbgrader-course DIR [STUDENT ...]``."""
     from . import report
+    from .assignments import names
     from .batch import progress_bar
+    from .cli import one_of
     from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
-
-    from .assignments import names
-    from .cli import one_of
 
     course = Path(args.nbgrader_course)
     if not args.assignment:  # the one assignment of the course's source/ that the grader knows
