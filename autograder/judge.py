@@ -27,10 +27,37 @@ from .programs import Inputs, Program
 
 @dataclass
 class Outcome:
-    """A case's verdict and, when it failed, why (in words for the student)."""
+    """A case's verdict and, when it failed, why (in words for the student), and optionally a picture of it.
+
+    ``plot``: data for one figure on the feedback page (None: no figure), a dict with a ``kind`` and that
+    kind's fields, NumPy arrays or lists of numbers; ``title`` (str) is optional in every kind. The kinds
+    (:mod:`autograder.plot_data` checks and caps them, :mod:`autograder.plots` draws them):
+
+    - ``{"kind": "error_map", "label": "dx", "got": arr, "want": arr}``: which entries of an array are wrong,
+      a heat map of |got − want| per image (the last two axes; one image per index of the leading axes,
+      e.g. per (n, c) channel), got and want of the same shape; optional ``"wrong"``, a bool array of that
+      shape marking the entries outside the tolerance;
+    - ``{"kind": "trajectory", "paths": {"yours": (T, 2), "reference": (T, 2)}, "surface": {...}}``:
+      optimizer paths over the contour plot of the error surface; ``surface`` is
+      ``{"kind": "quadratic", "a": a, "b": b, "center": [c1, c2]}`` (L = ½ (a (θ₁ − c1)² + b (θ₂ − c2)²)) or
+      ``{"kind": "grid", "x": (nx,), "y": (ny,), "z": (ny, nx)}`` (L sampled on a grid); optional;
+    - ``{"kind": "curves", "x": (T,), "series": {"yours": (T,), "reference": (T,)}}``: curves over one x axis
+      (e.g. an activation and its gradient); optional ``"xlabel"``, ``"ylabel"``;
+    - ``{"kind": "histogram", "series": {"yours": (n,), "reference": (m,)}}``: distributions of values (e.g.
+      batch norm's outputs); optional ``"bins"`` (int, at most 100);
+    - ``{"kind": "surface", "x": (nx,), "y": (ny,), "z": (ny, nx)}``: a function of two variables as filled
+      contours; optional ``"points": {"name": (2,)}`` marked on it (e.g. a critical point).
+
+    Sizes are capped when the grader keeps the data (:func:`autograder.plot_data.capped`): at most 16 images
+    of 64×64 per error map, 1000 points per path or curve, 10000 values per histogram series, a 64×64 grid;
+    larger arrays are subsampled (error maps: block maxima, so no wrong entry is lost). Plot data never goes
+    into the result JSON; it lives in memory until the feedback page is written. A hidden check's plot is
+    shown on the staff page only (:mod:`autograder.feedback`).
+    """
 
     passed: bool
     message: str = ""
+    plot: dict | None = None
 
 
 @runtime_checkable
