@@ -98,9 +98,24 @@ def to_data(judge: Any) -> dict:
     return {"type": type(judge).__name__, "params": params}
 
 
+def _load_kind_modules() -> dict[str, type]:
+    """Import the package's modules of judge kinds (``autograder/*_judges.py``: kinds an assignment adds beside
+    :mod:`autograder.judges`), so public data read in a student bundle, which ships no assignment declaration
+    to import them, finds every kind it names."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    package = __name__.rpartition(".")[0]
+    for m in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if m.name.endswith("_judges"):
+            importlib.import_module(f"{package}.{m.name}")
+    return KINDS
+
+
 def from_data(d: dict) -> Judge:
     """The judge :func:`to_data` wrote (fields it does not name keep their defaults)."""
-    cls = KINDS.get(d.get("type", ""))
+    cls = KINDS.get(d.get("type", "")) or _load_kind_modules().get(d.get("type", ""))
     if cls is None:
         raise ValueError(f"unknown judge kind {d.get('type')!r}; known: {', '.join(sorted(KINDS))}")
     params = {}
