@@ -514,3 +514,80 @@ def _asymptotic_verdict(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symb
     return Verdict(
         False, f"your answer {answer} is not asymptotically equal to the count: answer/count → {ratio}; {exact_text}"
     )
+
+
+# -- a critical set (hw3's critical_points): solutions judged by meaning -------------------------------------
+
+#: The curve points (t, 1/t) :func:`critical_set` tests: |t| log-uniform in each band, half of them negative.
+CURVE_SCALES = ((0.05, 0.5), (0.5, 2.0), (2.0, 20.0))
+CURVE_POINTS_PER_SCALE = 4
+
+
+def curve_points(symbols: list[sp.Symbol], seed: int) -> list[dict[sp.Symbol, sp.Float]]:
+    """Points (t, 1/t) of the curve w1·w2 = 1, ``t`` a short decimal drawn from ``seed`` (1/t to
+    ``POINT_DIGITS`` digits), ``CURVE_POINTS_PER_SCALE`` per band of :data:`CURVE_SCALES`, half negative."""
+    rng = random.Random(seed ^ 0x5EED)
+    w1, w2 = symbols
+    out = []
+    for lo, hi in CURVE_SCALES:
+        for k in range(CURVE_POINTS_PER_SCALE):
+            t = math.exp(rng.uniform(math.log(lo), math.log(hi))) * (1 if k % 2 else -1)
+            tf = sp.Float(format(t, POINT_FORMAT), POINT_DIGITS)
+            out.append({w1: tf, w2: sp.Float(1, POINT_DIGITS) / tf})
+    return out
+
+
+def _holds(solution: dict, point: dict) -> bool:
+    """Whether the solution family holds the point: each given coordinate, evaluated at the point, is the
+    point's own coordinate (to ``RTOL`` at ``DIGITS`` digits)."""
+    for s, value in solution.items():
+        got, want = _value(value, point), _value(point[s], point)
+        if got is None or want is None or not _agree(got, want):
+            return False
+    return True
+
+
+def critical_set(
+    solutions: list[dict[str, sp.Basic]],
+    gradient: list[sp.Expr],
+    symbols: list[sp.Symbol],
+    seed: int,
+    cover: bool,
+) -> Verdict:
+    """A critical set given as solution families (dicts symbol name -> expression, as ``sp.solve(...,
+    dict=True)`` gives them), judged by meaning: every solution, substituted (simultaneously) into
+    ``gradient``, is 0 (:func:`equivalent` to 0, at the sample points of ``seed``); with ``cover``, the
+    solutions also hold the origin and every point (t, 1/t) of :func:`curve_points`. Keys match ``symbols`` by
+    name. Run this in the worker (:mod:`autograder.symbolic_worker`)."""
+    by_name = {s.name: s for s in symbols}
+    names = ", ".join(by_name)
+    if not solutions:
+        return Verdict(False, "critical_points() returned no solution")
+    families = []
+    for i, solution in enumerate(solutions, 1):
+        family = {}
+        for name, value in solution.items():
+            if name not in by_name:
+                return Verdict(False, f"solution {i} has the key {name[:40]!r}; the keys are the Symbols {names}")
+            if not isinstance(value, sp.Expr):
+                return Verdict(False, f"solution {i}: the value of {name} is a {type(value).__name__}")
+            value = rename_to(value, symbols)
+            stray = _stray(value, symbols)
+            if stray:
+                return Verdict(False, f"solution {i}: {stray.message}")
+            family[by_name[name]] = value
+        if not family:
+            return Verdict(False, f"solution {i} is empty (it would make every point critical)")
+        shown = "{" + ", ".join(f"{s}: {v}" for s, v in family.items())[:120] + "}"
+        for s, g in zip(symbols, gradient, strict=True):
+            zero = equivalent(g.xreplace(family), sp.S.Zero, symbols, seed)
+            if not zero.ok:
+                return Verdict(False, f"solution {i} {shown} does not zero ∂L/∂{s}: it {zero.message}")
+        families.append(family)
+    if cover:
+        origin = {s: sp.Float(0, POINT_DIGITS) for s in symbols}
+        for point in [origin, *curve_points(symbols, seed)]:
+            if not any(_holds(f, point) for f in families):
+                where = "the origin" if point is origin else f"the point ({_fmt(point)}) of the curve w1·w2 = 1"
+                return Verdict(False, f"no solution holds {where}, which is critical: the set is incomplete")
+    return Verdict(True, "the critical set")

@@ -136,6 +136,8 @@ def _judge(request: dict, symbolic: Any) -> Verdict:
 
     # the assignment's symbolic aliases (e.g. sigma), sent with each request: name -> definition in x
     functions = {str(name): trusted(text) for name, text in (request.get("functions") or {}).items()}
+    if request["task"] == "critical_set":
+        return _critical_set(request, symbolic, trusted, functions)
     answer = symbolic.parse_srepr(request["answer"], functions)  # the student's text: AnswerError if unreadable
     if request["task"] == "names":
         names = sorted({str(s.name)[:200] for s in answer.free_symbols})
@@ -147,6 +149,16 @@ def _judge(request: dict, symbolic: Any) -> Verdict:
     if request["task"] == "asymptotic":
         return symbolic.asymptotically_equivalent(answer, expected, symbols)
     raise ValueError(f"unknown task {request['task']!r}")
+
+
+def _critical_set(request: dict, symbolic: Any, trusted: Any, functions: dict) -> Verdict:
+    """The ``critical_set`` task: the student's solutions (a JSON list of {name: srepr}), the grader's gradient."""
+    solutions = json.loads(request["answer"])
+    if not isinstance(solutions, list) or not all(isinstance(s, dict) for s in solutions):
+        raise symbolic.AnswerError("the solutions could not be read")
+    parsed = [{str(k): symbolic.parse_srepr(v, functions) for k, v in s.items()} for s in solutions]
+    gradient, symbols = [trusted(t) for t in request["gradient"]], [trusted(t) for t in request["symbols"]]
+    return symbolic.critical_set(parsed, gradient, symbols, int(request["seed"]), bool(request["cover"]))
 
 
 # -- the grader's side ----------------------------------------------------------------------------------
@@ -427,3 +439,26 @@ def symbol_names(answer: str, workers: Workers | None = None, functions: Mapping
     not ok, with the reason, when the text is not an answer the grader can read (``functions`` as for
     :func:`equivalent`)."""
     return _verdict({"task": "names", "answer": answer, "functions": dict(functions or {})}, workers)
+
+
+def critical_set(
+    solutions: list[dict[str, str]],
+    gradient: list[str],
+    symbols: list[str],
+    seed: int,
+    cover: bool,
+    workers: Workers | None = None,
+) -> Verdict:
+    """Whether the student's solution families (dicts symbol name -> ``srepr`` text) form the critical set of
+    ``gradient`` (the grader's ``srepr`` texts in ``symbols``), judged in a worker by
+    :func:`autograder.symbolic.critical_set`: every family zeroes the gradient and, with ``cover``, together
+    they hold the origin and the points (t, 1/t) drawn from ``seed``."""
+    request = {
+        "task": "critical_set",
+        "answer": json.dumps(solutions),
+        "gradient": list(gradient),
+        "symbols": list(symbols),
+        "seed": int(seed),
+        "cover": bool(cover),
+    }
+    return _verdict(request, workers)
