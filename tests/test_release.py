@@ -3,6 +3,7 @@ sync with what release generates, a student bundle with no solution line, no dec
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -103,7 +104,9 @@ def test_stubs_keep_docstrings_and_signatures_and_raise(fresh, assignment):
         assert re.findall(r"^def (\w+)\(", stub, re.M) == [
             f for f in re.findall(r"^def (\w+)\(", solution, re.M) if not f.startswith("_")
         ]
-        assert "作业" in stub or "作业习题" in stub, f"{name} lost the original Chinese problem text"
+        doc = ast.get_docstring(ast.parse(solution)) or ""
+        assert re.search(r"[\u4e00-\u9fff]", doc), f"{name}'s docstring holds no original Chinese problem text"
+        assert ast.get_docstring(ast.parse(stub)) == doc, f"{name} lost the original Chinese problem text"
         spec = importlib.util.spec_from_file_location(f"stub_{name[:-3]}", fresh / name)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)  # stubs import cleanly
@@ -118,7 +121,9 @@ def test_public_data_holds_public_checks_only(fresh, assignment):
     assert not any(h in text for h in hidden)
     assert "pickle" not in text
     answers = re.findall(r'"\$srepr": "([^"]*)"', text)
-    assert answers and set(answers) == {""}, "public data must never hold a reference's SymPy answer"
+    assert set(answers) <= {""}, "public data must never hold a reference's SymPy answer"
+    if any("sympy" in p.preload for p in assignment.problems):  # its answers are SymPy expressions: withheld
+        assert answers
     with np.load(fresh / "public_checks.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
 

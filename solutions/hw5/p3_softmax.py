@@ -35,7 +35,11 @@ Notes:
 import math  # noqa: F401  (the solutions use it; so may yours)
 
 import numpy as np
-from array_api_compat import array_namespace, device  # noqa: F401  (the reference uses them)
+
+### BEGIN SOLUTION
+from array_api_compat import array_namespace, device
+
+### END SOLUTION
 
 #: The point of fig. 3.36 where the network is confidently wrong: logits (y1, y2, y3), y3 fixed at −1000.
 SATURATION_LOGITS = (-10.0, 10.0, -1000.0)
