@@ -365,7 +365,7 @@ def sympy_matrix(kind: str, denominators: bool):
             n = int(rng.integers(2, 4))
             P = np.triu(rng.integers(-4, 5, (n, n)))
             P = P + np.triu(P, 1).T
-            Q = np.triu(rng.integers(1, 4, (n, n))) if denominators else np.ones((n, n), dtype=int)
+            Q = np.triu(rng.integers(1, 4, (n, n)) if denominators else np.ones((n, n), dtype=int))
             Q = Q + np.triu(Q, 1).T
             lam = np.linalg.eigvalsh(P / Q)
             ok = {"min": lam[0] > 0.05, "max": lam[-1] < -0.05, "saddle": lam[0] < -0.05 < 0.05 < lam[-1]}[kind]
@@ -790,7 +790,7 @@ P3_CHECKS = (
         "numeric_hessian is exactly symmetric (counts where the values are right)",
         3,
         False,
-        (QUADRATICS[2], THIRD[6]),
+        (QUADRATICS[1], QUADRATICS[2]),
         hint="Compute each off-diagonal value once and write it to H_ij and H_ji.",
         prop="symmetric",
     ),
