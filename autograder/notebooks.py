@@ -127,7 +127,7 @@ def split_module(source: str) -> tuple[str, str, str, list[tuple[str, str, bool]
         text = "\n".join(lines[start:end]).rstrip()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.append((node.name, text, BEGIN in text))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):  # given constants too
             imports.append(text)
         else:
             raise ValueError(f"unexpected top-level statement at line {start + 1}")
