@@ -36,17 +36,14 @@ import math  # noqa: F401  (the solutions use it; so may yours)
 
 import numpy as np
 
-### BEGIN SOLUTION
-from array_api_compat import array_namespace, device
-
-### END SOLUTION
-
 #: The point of fig. 3.36 where the network is confidently wrong: logits (y1, y2, y3), y3 fixed at −1000.
 SATURATION_LOGITS = (-10.0, 10.0, -1000.0)
 #: The true class of fig. 3.35, one-hot: class 1.
 SATURATION_TARGET = (1.0, 0.0, 0.0)
 
 ### BEGIN SOLUTION
+from array_api_compat import array_namespace, device  # noqa: E402  (the reference's only; after the constants)
+
 # Written against the Python array API standard: the namespace comes from the inputs, so the same code runs on
 # NumPy, CuPy or array_api_strict arrays. Integer labels become one-hot rows by one comparison with arange(C)
 # (no fancy indexing, which the standard does not have); new arrays are made on the logits' device.

@@ -36,7 +36,6 @@ import math  # noqa: F401  (the solutions use it; so may yours)
 
 import numpy as np
 
-
 #: The point of fig. 3.36 where the network is confidently wrong: logits (y1, y2, y3), y3 fixed at −1000.
 SATURATION_LOGITS = (-10.0, 10.0, -1000.0)
 #: The true class of fig. 3.35, one-hot: class 1.
