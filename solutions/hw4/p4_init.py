@@ -253,7 +253,7 @@ def symmetric_init_demo() -> np.ndarray:
     array([0., 0., 0., 0., 0.])
     """
     ### BEGIN SOLUTION
-    params, x, y = slide_network()
+    params, x, y = slide_network()  # every weight and bias 0.5
     d = []
     for _ in range(SLIDE_STEPS):
         params = mlp_sgd_step(params, x, y, SLIDE_LR)
