@@ -25,7 +25,7 @@ from .. import hessian_judges  # noqa: F401  (registers the judge kinds below)
 from ..callables import callables_source
 from ..checks import Assignment, Case, Check, Inputs, Problem
 from ..hessian_judges import AgainstAnalytic, CriticalSet, EigenDirection, Label
-from ..judges import Compare
+from ..judges import Compare, IsExpression
 from ..programs import Call, Program
 
 P1, P2, P3 = "p1_symbolic", "p2_classify", "p3_numeric_hessian"
@@ -206,9 +206,19 @@ P1_CHECKS = (
     Check(
         problem="p1",
         function="loss_expr",
+        aspect="expression",
+        title="loss_expr returns a SymPy expression in the two Symbols it is given (counts where it is right)",
+        points=1,
+        public=True,
+        judge=IsExpression(Program((Call("r", "loss_expr", ("w1", "w2")),), (("loss_expr", "r"),))),
+        cases=SYMBOL_CASES[:1],
+    ),
+    Check(
+        problem="p1",
+        function="loss_expr",
         aspect="equivalent",
         title="loss_expr is (1 − w1·w2)² (any form, any Symbols)",
-        points=7,
+        points=6,
         public=False,
         judge=Compare(Program((Call("r", "loss_expr", ("w1", "w2")),), (("loss_expr", "r"),))),
         cases=SYMBOL_CASES,

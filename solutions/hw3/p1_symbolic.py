@@ -151,7 +151,7 @@ def critical_points() -> list[dict[sp.Symbol, sp.Expr]]:
     [{w1: 1/w2}]
     """
     ### BEGIN SOLUTION
-    w1, w2 = sp.symbols("w1 w2")
+    w1, w2 = sp.Symbol("w1"), sp.Symbol("w2")  # no assumptions, as the convention says
     g = gradient_expr(w1, w2)
     return sp.solve(g, [w1, w2], dict=True)
     ### END SOLUTION
