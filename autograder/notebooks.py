@@ -148,21 +148,65 @@ def helpers_cell_source(helpers: str) -> str:
     return f"{HELPERS_INTRO}try:\n    {BEGIN}\n{indented}\n    {END}\nexcept NotImplementedError:\n    pass"
 
 
+def _example_line(e: doctest.Example) -> list[str]:
+    """One docstring example as cell lines: an expression is printed (so every example shows its value, not
+    only the cell's last one), a statement is run; the expected output follows as comments."""
+    source = e.source.rstrip("\n")
+    try:
+        ast.parse(source, mode="eval")
+        printed = "\n" not in source and not source.startswith("print(")
+        lines = [f"print(repr(({source}", ")))"] if printed else source.splitlines()  # a comment may end it
+    except SyntaxError:
+        lines = source.splitlines()
+    return lines + [f"# expected: {line}" for line in e.want.rstrip("\n").splitlines()]
+
+
 def examples(source: str) -> str:
-    """The docstring examples of a module as one code cell's source (expected output as comments)."""
+    """The docstring examples of a module as one code cell's source: each function's examples under
+    ``try``, so a function not written yet says "not implemented yet" (and one that raises says so) instead of
+    stopping Run All, and every example's value is printed (expected output as comments; ``+SKIP`` examples
+    are left out)."""
     parser = doctest.DocTestParser()
     tree = ast.parse(source)
     out = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             doc = ast.get_docstring(node, clean=True) or ""
-            found = [e for e in parser.get_examples(doc)]
+            found = [e for e in parser.get_examples(doc) if not e.options.get(doctest.SKIP)]
             if not found:
                 continue
-            out.append(f"# {node.name}")
-            for e in found:
-                out.append(e.source.rstrip("\n"))
-                out += [f"# -> {line}" for line in e.want.rstrip("\n").splitlines()]
+            out += [f"# {node.name}", "try:"]
+            out += ["    " + line for e in found for line in _example_line(e)]
+            out += ["except NotImplementedError:", f'    print("{node.name}: not implemented yet")']
+            out += ["except Exception as exc:  # the cell goes on, so Run All reaches the autograded cell"]
+            out += [f'    print(f"{node.name} raised {{type(exc).__name__}}: {{exc}}")', ""]
+    return "\n".join(out).rstrip("\n")
+
+
+_VERBATIM = re.compile(r"(`[^`]*`|\$[^$]*\$)")  # code spans and inline math keep their characters
+_MARKDOWN_SPECIAL = re.compile(r"([\\_*<>\[\]])")
+
+
+def _escape(text: str) -> str:
+    """Markdown's special characters outside code spans and ``$...$`` math, escaped (``softmax(x)_i`` must not
+    turn into italics)."""
+    parts = _VERBATIM.split(text)
+    return "".join(p if i % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts))
+
+
+def docstring_markdown(doc: str) -> str:
+    """A module docstring as Markdown that renders as written, in Jupyter and in nbgrader's feedback HTML:
+    the indented original text becomes a block quote (its ``$...$`` LaTeX renders as math, not as a code
+    block), bullets stay bullets, and everything else is escaped."""
+    out = []
+    for line in doc.splitlines():
+        if line.startswith("    ") and line.strip():
+            out.append("> " + _escape(line.strip()))
+        elif line.lstrip().startswith("- "):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + "- " + _escape(line.lstrip()[2:]))
+        else:
+            out.append(_escape(line))
     return "\n".join(out)
 
 
@@ -177,7 +221,7 @@ def problem_notebook(assignment: Assignment, problem: Problem, source: str, inst
         f"# {assignment.name} {problem.key}: {problem.title} ({problem.points:g} points)\n\n"
         f"**Install the course's grader first** (the last cell needs it): `{install}`, then restart the "
         "kernel. On the course's JupyterHub it is installed already.\n\n"
-        f"{doc}\n\n"
+        f"{docstring_markdown(doc)}\n\n"
         "## How this notebook is graded\n\n"
         "Write your code in the cells marked as solution cells (replace each `raise NotImplementedError()`); "
         "keep every function's name and signature. The last cell is autograded: the grader takes the code of "

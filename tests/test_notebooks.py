@@ -258,3 +258,49 @@ def test_every_assignment_s_released_notebooks_hold_no_solution_line_and_no_hidd
         assert f"score({name!r}, {p.key!r})" in text
         points += sum(meta(c).get("points", 0) for c in nb["cells"] if meta(c).get("grade"))
     assert points == sum(p.points for p in assignment.problems)
+
+
+# -- the first hour (issue #13): worked examples that run in a partly done notebook, Markdown that renders ----
+
+
+def _examples_output(module_path: Path, tmp_path: Path) -> str:
+    """What p2's worked-example cell (made from the solution's docstrings, as release makes it) prints when the
+    notebook's functions are those of ``module_path``."""
+    import contextlib
+    import io
+    import runpy
+
+    from autograder.notebooks import examples
+
+    namespace = runpy.run_path(str(module_path))
+    cell = examples((REPO / "solutions" / "hw1" / "p2_derivatives.py").read_text())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(cell, "<worked example>", "exec"), namespace)
+    return out.getvalue()
+
+
+def test_worked_examples_run_in_a_notebook_with_nothing_written_yet(tmp_path):
+    stub = REPO / "assignments" / "hw1" / "p2_derivatives.py"
+    text = _examples_output(stub, tmp_path)
+    for name in ("sigmoid", "sigmoid_grad", "log_softmax"):
+        assert f"{name}: not implemented yet" in text
+
+
+def test_worked_examples_show_every_example_once_the_code_is_in(tmp_path):
+    text = _examples_output(REPO / "examples" / "submissions" / "hw1" / "correct_loops" / "p2_derivatives.py", tmp_path)
+    assert "not implemented yet" not in text
+    assert "array([0.5       , 0.88079708, 0.        ])" in text  # sigmoid's example, not only the last one
+    assert "array([0.25      , 0.10499359, 0.10499359])" in text
+
+
+def test_problem_text_is_markdown_that_renders_as_written():
+    from autograder.notebooks import problem_notebook
+
+    assignment = get("hw1")
+    problem = assignment.problem("p2")
+    source = (REPO / "solutions" / "hw1" / f"{problem.module}.py").read_text()
+    intro = "".join(problem_notebook(assignment, problem, source)["cells"][0]["source"])
+    assert r"softmax(x)\_i" in intro  # not italics
+    assert r"> (2) 计算 $\sigma(x) = \frac{1}{1+\exp(-x)}$" in intro  # LaTeX as math in a quote, not code
+    assert not [line for line in intro.splitlines() if line.startswith("    ") and "$" in line]
