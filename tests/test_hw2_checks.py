@@ -22,7 +22,7 @@ from .inprocess import arrays_by_reference, judge_case, load_module
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "examples" / "submissions" / "hw2"
-SEEDS = int(os.environ.get("AUTOGRADER_HW2_SEEDS", "80"))
+SEEDS = int(os.environ.get("AUTOGRADER_HW2_SEEDS", "50"))
 SURFACE_SEEDS = int(os.environ.get("AUTOGRADER_HW2_SURFACE_SEEDS", "3"))
 BUG_SEEDS = 5
 FIRST_SEED = 2_000_003

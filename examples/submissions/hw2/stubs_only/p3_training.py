@@ -47,7 +47,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace  # the given helpers run on NumPy and on other array libraries
 
 #: Curvatures of L(θ) = ½ (a θ₁² + b θ₂²): a on the flat axis θ₁, b on the steep axis θ₂ (condition number 200).
 SURFACE = {"a": 1.0, "b": 200.0}
@@ -67,6 +66,19 @@ DECAY_K = 0.005
 NEAR = 1e-4
 #: "Explodes": the distance to θ* rises to at least this many times the smallest distance reached before.
 BLOWUP_RATIO = 1e3
+
+
+def namespace_of(x: Any) -> Any:
+    """
+    The array namespace of ``x`` (given, not graded): the array API standard's ``x.__array_namespace__()`` when the
+    array has one (NumPy ≥ 2, CuPy, array_api_strict), else NumPy, so the given helpers run on NumPy and on other
+    array libraries.
+
+    Example:
+    >>> namespace_of(np.zeros(2)) is np
+    True
+    """
+    return x.__array_namespace__() if hasattr(x, "__array_namespace__") else np
 
 
 def quadratic_loss(theta: np.ndarray) -> np.ndarray:
@@ -101,7 +113,7 @@ def quadratic_grad(theta: np.ndarray) -> np.ndarray:
     >>> quadratic_grad(np.array(THETA0))
     array([-3., 60.])
     """
-    xp = array_namespace(theta)
+    xp = namespace_of(theta)
     a, b = SURFACE["a"], SURFACE["b"]
     return xp.stack([a * theta[..., 0], b * theta[..., 1]], axis=-1)
 
@@ -120,7 +132,7 @@ def distance_to_minimum(trajectory: np.ndarray) -> np.ndarray:
     >>> distance_to_minimum(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([5., 0.])
     """
-    xp = array_namespace(trajectory)
+    xp = namespace_of(trajectory)
     return xp.sqrt((trajectory[..., 0] - MINIMUM[0]) ** 2 + (trajectory[..., 1] - MINIMUM[1]) ** 2)
 
 
