@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import assignments
 from .checks import Assignment
+from .feedback import write_feedback
 from .grading import InternalError, ReferenceExpectations, SubmissionResult, grade_files, summarize
 from .sandbox.isolation import SandboxUnavailable
 from .sandbox.isolation import require as require_layers
@@ -169,6 +170,15 @@ def result_path(out: Path, name: str) -> Path:
     return out / "submissions" / f"{_safe_name(name)}.json"
 
 
+def write_missing_feedback(out: Path, results: list[SubmissionResult]) -> None:
+    """Write the feedback pages of results graded before pages were written (without their figures, which
+    the result JSON does not keep)."""
+    for result in results:
+        stem = _safe_name(result.submission)
+        if not (out / FEEDBACK / f"{stem}.html").exists():
+            write_feedback(out / FEEDBACK, result, stem)
+
+
 def claim_path(out: Path, name: str) -> Path:
     return out / ".claims" / f"{_safe_name(name)}.lock"
 
@@ -259,6 +269,8 @@ class Claim:
 
 
 GRADED, DONE, CLAIMED = "graded", "done", "claimed"
+#: The folder of ``--out`` the feedback pages go to (:mod:`autograder.feedback`).
+FEEDBACK = "feedback"
 
 
 def grade_claimed(
@@ -305,6 +317,8 @@ def grade_claimed(
         for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed grader
             stale.unlink(missing_ok=True)
         result = grade()
+        # the pages first: a result on disk means its pages are too (their figures exist only in memory)
+        write_feedback(out / FEEDBACK, result, _safe_name(name))
         write_atomic(target, result_json(result))
         return GRADED, result
     finally:

@@ -130,7 +130,7 @@ def _required_layers(args: argparse.Namespace) -> list[str] | None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from . import report
     from .assignments import get
-    from .batch import grade_many, progress_bar, stderr_log, write_atomic
+    from .batch import grade_many, progress_bar, stderr_log, write_atomic, write_missing_feedback
     from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
 
@@ -195,6 +195,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     problems = [p.key for p in assignment.problems]
     if out is not None:
         write_atomic(out / "grades.csv", report.gradebook_csv(results, problems))
+        write_missing_feedback(out, results)
         for r in results:
             write_atomic(
                 out / "gradescope" / f"{Path(str(r.submission)).name}.json",
@@ -212,7 +213,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     else:
         print(report.submission_table(results[0]))
     if out is not None:
-        print(f"\nresults written under {out} (submissions/*.json, grades.csv, gradescope/*.json)", file=sys.stderr)
+        written = "submissions/*.json, grades.csv, gradescope/*.json, feedback/*.html"
+        print(f"\nresults written under {out} ({written})", file=sys.stderr)
     return 0
 
 
@@ -355,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
-        help="write submissions/NAME.json, grades.csv and gradescope/NAME.json here; "
+        help="write submissions/NAME.json, grades.csv, gradescope/NAME.json and feedback/NAME.html here; "
         "an interrupted batch resumes from it",
     )
     p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")

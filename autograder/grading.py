@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import symbolic
+from . import plot_data, symbolic
 from .callables import uses_callables
 from .checks import Assignment, Check, parent_only
 from .judge import Outcome
@@ -34,9 +34,13 @@ SUBMISSION_SECONDS = 120.0
 
 @dataclass
 class CaseResult:
+    """One case's verdict; ``plot``: its figure's kept data (:func:`autograder.plot_data.capped`), in memory
+    only (never in the result JSON, :meth:`SubmissionResult.to_json`), for the feedback pages."""
+
     label: str
     passed: bool
     message: str = ""
+    plot: dict | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -75,7 +79,8 @@ class SubmissionResult:
     isolation: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """The result as JSON values, without the cases' plot data (kept small: figures go to the pages)."""
+        return asdict(self, dict_factory=lambda items: {k: v for k, v in items if k != "plot"})
 
     @classmethod
     def from_json(cls, data: dict) -> SubmissionResult:
@@ -263,7 +268,7 @@ def _grade_check(
         if not outcome.passed:
             shown = "" if "(" in case.label else describe_inputs(case.inputs)
             message = f"[{case.label}{'; ' + shown if shown else ''}] {message}"
-        case_results.append(CaseResult(case.label, outcome.passed, message))
+        case_results.append(CaseResult(case.label, outcome.passed, message, _kept_plot(outcome)))
     passed = sum(c.passed for c in case_results)
     points = round(check.points * passed / max(1, len(case_results)), 4)
     first = next((c.message for c in case_results if not c.passed), "")
@@ -279,6 +284,17 @@ def _grade_check(
         check.hint if first else "",
         case_results,
     )
+
+
+def _kept_plot(outcome: Outcome) -> dict | None:
+    """The outcome's figure data, capped; a failed case's only (a malformed one is dropped: the figure is an
+    illustration, never part of the verdict)."""
+    if outcome.passed or outcome.plot is None:
+        return None
+    try:
+        return plot_data.capped(outcome.plot)
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _functions_of(case: PreparedCase) -> set[str]:

@@ -194,6 +194,27 @@ def agree(got: Any, want: Any, bound: Any) -> Any:
         return np.isfinite(got) & np.isfinite(want) & (np.abs(got - want) <= bound)
 
 
+def wrong_entries(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Where ``got`` is not close enough to ``want`` (same shapes), by :func:`check_array`'s rule: ``atol``
+    scaled by the largest finite expected magnitude, plus ``rtol`` relative; an expected infinity must be met."""
+    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    scale = float(np.max(np.abs(want64[np.isfinite(want64)]), initial=1.0))
+    bound = atol * max(1.0, scale) + rtol * np.abs(want64)
+    same_infinity = np.isinf(want64) & (got64 == want64)
+    return ~(agree(got64, want64, bound) | same_infinity)
+
+
+def error_map(label: str, got: Any, want: Any, rtol: float, atol: float) -> dict | None:
+    """The plot data of an error map (:class:`~autograder.judge.Outcome`) for an array ``check_array`` found
+    wrong in its values: floating, of the expected shape, with at least two axes; None for anything else."""
+    want = np.asarray(want)
+    if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape != want.shape or got.ndim < 2:
+        return None
+    wrong = wrong_entries(got, want, rtol, atol)
+    title = f"{label}: {int(wrong.sum())} of {wrong.size} entries wrong"
+    return {"kind": "error_map", "label": label, "got": got, "want": want, "wrong": wrong, "title": title}
+
+
 def check_array(
     label: str,
     got: Any,
@@ -224,10 +245,7 @@ def check_array(
         return f"{_fmt_index(label, idx)} is {got64[idx]}{shown}"
     if not values:
         return None
-    scale = float(np.max(np.abs(want64[np.isfinite(want64)]), initial=1.0))
-    bound = atol * max(1.0, scale) + rtol * np.abs(want64)
-    same_infinity = np.isinf(want64) & (got64 == want64)
-    bad = ~(agree(got64, want64, bound) | same_infinity)
+    bad = wrong_entries(got64, want64, rtol, atol)
     if not bad.any():
         return None
     with np.errstate(invalid="ignore"):
@@ -283,13 +301,18 @@ class Compare(_Data):
                 if step["warnings"]:
                     return Outcome(False, f"{step['fn']} caused a NumPy warning: {step['warnings'][0]}")
         lenient = _float32_inputs(inputs)
+        plots: list[dict] = []
         for (label, _), got, want in zip(self.program(inputs)[1], reply["returns"], expected, strict=False):
-            why = self._compare(label, got, want, inputs, lenient)
+            why = self._compare(label, got, want, inputs, lenient, plots)
             if why:
-                return Outcome(False, why)
+                return Outcome(False, why, plots[0] if plots else None)
         return Outcome(True)
 
-    def _compare(self, label: str, got: Any, want: Any, inputs: Inputs, lenient: bool) -> str | None:
+    def _compare(
+        self, label: str, got: Any, want: Any, inputs: Inputs, lenient: bool, plots: list[dict] | None = None
+    ) -> str | None:
+        """Why ``got`` is not ``want``, or None; an array wrong in its values adds its error map to ``plots``."""
+        plots = [] if plots is None else plots
         err = _returned_error(got)
         if err:
             return f"{label}: {err}"
@@ -297,7 +320,7 @@ class Compare(_Data):
             return self._compare_symbolic(label, got, want, inputs)
         if isinstance(want, dict):
             for k, w in want.items():
-                why = self._compare(f"{label}[{k!r}]", got[k], w, inputs, lenient)
+                why = self._compare(f"{label}[{k!r}]", got[k], w, inputs, lenient, plots)
                 if why:
                     return why
             return None
@@ -305,14 +328,19 @@ class Compare(_Data):
             names = [n.strip() for n in label.strip("()").split(",")] if label.startswith("(") else []
             for i, (g, w) in enumerate(zip(got, want, strict=False)):
                 name = names[i] if len(names) == len(want) else f"{label}[{i}]"
-                why = self._compare(name, g, w, inputs, lenient)
+                why = self._compare(name, g, w, inputs, lenient, plots)
                 if why:
                     return why
             return None
         if isinstance(want, bool):
             return None if got is want else f"{label} is {got}, expected {want}"
         rtol = self.rtol32 if lenient else self.rtol
-        return check_array(label, got, np.asarray(want), lenient, rtol, self.atol if not lenient else rtol)
+        atol = self.atol if not lenient else rtol
+        why = check_array(label, got, np.asarray(want), lenient, rtol, atol)
+        if why and " differs from the expected value" in why:
+            plot = error_map(label, got, want, rtol, atol)
+            plots.extend([plot] if plot else [])
+        return why
 
     def _compare_symbolic(self, label: str, got: Any, want: dict, inputs: Inputs) -> str | None:
         """Judged in a worker process (:mod:`autograder.symbolic_worker`), never here: SymPy work on the
@@ -483,7 +511,11 @@ class GradCheck(_Data):
                 self.forward_atol,
             )
             if why:
-                return Outcome(False, f"{self.forward}: {why} (the gradient is checked against a correct forward only)")
+                plot = error_map(
+                    f"{self.forward} output", values[label], wants[label], self.forward_rtol, self.forward_atol
+                )
+                message = f"{self.forward}: {why} (the gradient is checked against a correct forward only)"
+                return Outcome(False, message, plot if " differs from the expected value" in why else None)
         dout = np.asarray(inputs[self.dout], dtype=np.float64)
         paths = _variables(inputs, self.wrt)
         names = {p: p[0] if len(p) == 1 else f"{p[0]}[{p[1]!r}]" for p in paths}
@@ -583,7 +615,7 @@ class NoMutation(_Data):
     def judge(self, inputs: Inputs, reply: dict, expected: list) -> Outcome:
         values = self._values().judge(inputs, reply, expected)
         if not values.passed:
-            return Outcome(False, f"{values.message} (no mutation counts only where the values are right)")
+            return Outcome(False, f"{values.message} (no mutation counts only where the values are right)", values.plot)
         for step in reply["steps"]:
             if step["mutated"]:
                 return Outcome(
