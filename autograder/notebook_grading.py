@@ -146,6 +146,16 @@ def public_data_folder(name: str, folder: Path) -> Path:
     raise MissingFile(f"no public checks' data for {name} (public_checks.json beside the notebook in {folder})")
 
 
+def _cell_points(assignment: str, problem: str, default: float) -> float:
+    """The points of a problem's autograded cell (the problem's points), or ``default`` when unknown."""
+    try:
+        from .assignments import get
+
+        return float(get(assignment).problem(problem).points)
+    except Exception:  # an assignment this engine does not know: say only what was checked
+        return default
+
+
 def summary(result, problem: str, graded: bool) -> str:
     """The feedback of one problem. Graded (all checks): per check its status, points, id, title; for public
     checks the labels of the failed cases and the hint; no judge message (they hold inputs, expected and
@@ -157,7 +167,10 @@ def summary(result, problem: str, graded: bool) -> str:
     if not graded:
         from .report import submission_table
 
-        return f"{problem}: {got:g} / {total:g} points ({PUBLIC_ONLY})\n\n" + submission_table(result, verbose=True)
+        cell = _cell_points(result.assignment, problem, total)
+        rest = f"; they carry the other {cell - total:g} of this cell's {cell:g} points" if cell > total else ""
+        head = f"{problem}: public checks {got:g} / {total:g} points ({PUBLIC_ONLY}{rest})"
+        return head + "\n\n" + submission_table(result, verbose=True)
     hidden = sum(not c.public for c in checks)
     lines = [f"{problem}: {got:g} / {total:g} points ({len(checks) - hidden} public and {hidden} hidden checks, "
              "run in a sandbox)"]  # fmt: skip

@@ -129,7 +129,9 @@ def test_score_in_a_students_folder_runs_the_public_checks_with_their_feedback(s
         got = score("hw1", "p1")
         out = capsys.readouterr()
         assert type(got) is float and got == (public if name == "solved" else public - relu), out.out
-        assert out.out.startswith(f"p1: {got:g} / {public:g} points ({PUBLIC_ONLY})") and out.err == ""
+        cell = ASSIGNMENT.problem("p1").points  # the cell's own points are stated, not only the public ones
+        head = f"p1: public checks {got:g} / {public:g} points ({PUBLIC_ONLY}; they carry the other "
+        assert out.out.startswith(head + f"{cell - public:g} of this cell's {cell:g} points)") and out.err == ""
         assert "(hidden)" not in out.out
         if name == "buggy":  # the same lines `autograder check` prints: inputs, expected and got, the hint
             assert "relu_grad[0, 0]: expected 0, got 1" in out.out
