@@ -85,14 +85,16 @@ def _error_map(figure: Any, plot: dict) -> None:
     finite = error[np.isfinite(error)]
     top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     axes = figure.subplots(rows, cols, squeeze=False)
+    from matplotlib import colormaps
+
+    cmap = colormaps["magma_r"].with_extremes(bad="tab:green")  # not finite: green
     image = None
     for i, ax in enumerate(axes.flat):
         if i >= k:
             ax.set_axis_off()
             continue
         shown = np.ma.masked_invalid(np.where(np.isinf(error[i]), np.nan, error[i]))
-        image = ax.imshow(shown, cmap="magma_r", vmin=0.0, vmax=top, interpolation="nearest")
-        image.cmap.set_bad("tab:green")
+        image = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=top, interpolation="nearest")
         if wrong is not None and wrong[i].any():
             ys, xs = np.nonzero(wrong[i])
             ax.scatter(xs, ys, s=14, marker="x", color="deepskyblue", linewidths=1.0)
