@@ -104,7 +104,8 @@ def _error_map(figure: Any, plot: dict) -> None:
         ax.set_yticks([])
     if image is not None:
         bar = figure.colorbar(image, ax=axes, shrink=0.8)
-        bar.set_label(f"|yours − expected| (green: not finite){', ×: wrong' if wrong is not None else ''}", fontsize=8)
+        marks = "× wrong, green: not finite" if wrong is not None else "green: not finite"
+        bar.set_label(f"|yours − expected|\n{marks}", fontsize=8)
     if plot["omitted"]:
         figure.supxlabel(f"{plot['omitted']} more images of {plot['label']} not shown", fontsize=8)
 
