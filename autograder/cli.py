@@ -55,9 +55,12 @@ def check_target(target: str | None, assignment: str | None) -> tuple[str, Path,
     ./NAME). Without a name (TARGET or ``--assignment``) it is the one assignment the folder (or, failing
     that, the current folder or the installed package) has public data for."""
     if target and not Path(target).is_dir():
+        if Path(target).exists() or not _known_name(target):
+            raise UsageError(f"no such folder: {target} (give a folder of your files, or an assignment's name)")
         assignment, target = assignment or target, None
     if target:
         folder = Path(target)
+        assignment = _folder_assignment(folder, assignment)
     elif assignment:
         folder = next((c for c in (Path("assignments") / assignment, Path(assignment)) if c.is_dir()), Path("."))
     else:
@@ -70,6 +73,46 @@ def check_target(target: str | None, assignment: str | None) -> tuple[str, Path,
     if not data or _data_name(data[0]) != assignment:
         raise UsageError(f"no public checks found for {assignment} (public_checks.json beside the stubs in {folder})")
     return assignment, folder, data[0]
+
+
+def _known_name(name: str) -> bool:
+    from .assignments import names
+
+    return name in names()
+
+
+def _modules(name: str) -> set[str]:
+    from .assignments import get
+
+    return {f"{q.module}.py" for q in get(name).problems}
+
+
+def _folder_assignment(folder: Path, given: str | None) -> str | None:
+    """The assignment a folder of a student's files is for: ``given`` when its files are that assignment's,
+    else the one assignment whose files it holds. A folder with public data and no files of its own is left
+    to the public data to name; one with neither, or with another assignment's files, is a user error."""
+    from .assignments import names
+
+    files = {f.name for f in folder.glob("*.py")}
+    found = [n for n in names() if files & _modules(n)]
+    if given:
+        if files and found and given not in found:
+            raise UsageError(f"{folder} holds {', '.join(found)}'s files, not {given}'s: check {found[0]} there")
+        return given
+    if not found and not (folder / "public_checks.json").is_file():
+        expected = "; ".join(f"{n}: {', '.join(sorted(_modules(n)))}" for n in names())
+        raise UsageError(f"no assignment's files in {folder} (the stubs' file names: {expected})")
+    return found[0] if len(found) == 1 else None
+
+
+def _grade_paths(paths: list[str]) -> None:
+    """Every path to grade exists and holds something to grade (a .py file or a zip, up to three levels)."""
+    for path in map(Path, paths):
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"no such file or folder: {path}")
+        patterns = ("*.py", "*/*.py", "*/*/*.py", "*.zip", "*/*.zip")
+        if path.is_dir() and not any(any(path.glob(pattern)) for pattern in patterns):
+            raise UsageError(f"{path} holds no submission (no .py files or zips in it or its subfolders)")
 
 
 def graded_assignment(given: str | None, paths: list[str]) -> str:
@@ -154,6 +197,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not args.submissions:
         print("give the submissions to grade (or --nbgrader-course DIR)", file=sys.stderr)
         return 2
+    _grade_paths(args.submissions)
     args.assignment = graded_assignment(args.assignment, args.submissions)
     assignment = get(args.assignment)
     variants = None
@@ -314,12 +358,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if ok else 2
 
 
+def _version() -> str:
+    """The installed package's version (the checkout's when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nnopt-autograder")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Auto-graded exercises of the neural-network optimization course. Student code runs only in "
         "a sandboxed child process; every verdict is made by the grader.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -457,8 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
     p.add_argument("assignment", nargs="?", help="assignment name (default: the only one with samples)")
     p.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT", help="the same, as an option")
-    p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--jobs", type=int, default=1, help="samples graded in parallel (default 1)")
+    p.add_argument("--seed", type=int, help="grade with this seed (default: a fresh secret one)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(

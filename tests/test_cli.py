@@ -47,13 +47,13 @@ def test_check_passes_a_correct_folder_and_fails_the_stubs(tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "PASS" in ok.stdout and "FAIL" not in ok.stdout
     assert "p1" not in ok.stdout.split("on")[-1].split("\n", 2)[-1]  # only the asked problems
-    stubs = autograder("check", "--problem", "p2")
+    stubs = autograder("check", "hw1", "--problem", "p2")  # the repository holds several assignments: name one
     assert stubs.returncode == 1
     assert "sigmoid is not implemented yet" in stubs.stdout
 
 
 def test_check_names_unknown_problems():
-    run = autograder("check", "--problem", "p9")
+    run = autograder("check", "hw1", "--problem", "p9")
     assert run.returncode == 2 and "unknown problem p9" in run.stderr
 
 
@@ -141,3 +141,53 @@ def test_the_assignment_is_inferred_when_there_is_one_and_asked_for_otherwise(tm
     assert main(["grade", "--assignment", "hw0", str(tmp_path)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("error: unknown assignment 'hw0'; known: hw1")
+
+
+# -- user errors get one clear line and a non-zero exit, never a traceback (issue #13) ---------------------
+
+
+def _one_line_error(run: subprocess.CompletedProcess, words: str) -> None:
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
+    assert words in run.stderr, run.stderr
+
+
+def test_grading_a_path_that_does_not_exist_says_so(tmp_path):
+    _one_line_error(autograder("grade", "does_not_exist", cwd=tmp_path), "no such file or folder: does_not_exist")
+
+
+def test_grading_a_folder_with_no_submission_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    _one_line_error(autograder("grade", "empty", cwd=tmp_path), "empty holds no submission")
+
+
+def test_checking_a_folder_that_does_not_exist_says_so(tmp_path):
+    _one_line_error(autograder("check", "/nonexistent/path", cwd=tmp_path), "no such folder: /nonexistent/path")
+
+
+def test_checking_a_folder_with_no_assignment_files_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    _one_line_error(autograder("check", "empty", cwd=tmp_path), "no assignment's files in empty")
+
+
+def test_checking_one_assignments_files_as_another_says_so(tmp_path):
+    run = autograder("check", "--assignment", "hw2", str(SAMPLES / "correct_loops"), cwd=tmp_path)
+    _one_line_error(run, "holds hw1's files, not hw2's")
+
+
+def test_version():
+    run = autograder("--version")
+    assert run.returncode == 0 and run.stdout.startswith("autograder ") and run.stdout.split()[1][0].isdigit()
+
+
+def test_every_option_of_every_command_has_help():
+    from autograder.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in commands.items()
+        for action in parser._actions
+        if not action.help and action.dest != "help"
+    ]
+    assert not missing
