@@ -106,12 +106,11 @@ def _folder_assignment(folder: Path, given: str | None) -> str | None:
 
 
 def _grade_paths(paths: list[str]) -> None:
-    """Every path to grade exists and holds something to grade (a .py file or a zip, up to three levels)."""
+    """Every path to grade exists and holds something to grade (a .py file, a zip or a notebook)."""
     for path in map(Path, paths):
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"no such file or folder: {path}")
-        patterns = ("*.py", "*/*.py", "*/*/*.py", "*.zip", "*/*.zip")
-        if path.is_dir() and not any(any(path.glob(pattern)) for pattern in patterns):
+        if path.is_dir() and not any(any(path.rglob(pattern)) for pattern in ("*.py", "*.zip", "*.ipynb")):
             raise UsageError(f"{path} holds no submission (no .py files or zips in it or its subfolders)")
 
 

@@ -131,6 +131,6 @@ def test_the_cli_takes_solutions_from_the_flag_and_refuses_in_one_line(nowhere, 
     source = (nowhere / "course" / "source" / "hw1" / "p1_bp_relu.ipynb").read_text(encoding="utf-8")
     assert "### BEGIN SOLUTION" in source  # the instructors' source notebooks, made from the flag's folder
     capsys.readouterr()
-    assert main(["grade", "--solutions", str(nowhere / "missing"), str(REPO / "examples")]) == 2
+    assert main(["grade", "--assignment", "hw1", "--solutions", str(nowhere / "missing"), str(REPO / "examples")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing holds no hw1/" in err

@@ -174,7 +174,7 @@ def mlp_sgd_step(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, lr
     """
     yhat, cache = mlp_forward(params, x)
     grads = mlp_backward(yhat - y, cache)
-    return {k: params[k] - lr * grads[k] for k in params}
+    return {name: params[name] - lr * grads[name] for name in params}
 
 
 def init_gaussian(fan_in: int, fan_out: int, sigma: float, rng: Any) -> np.ndarray:
