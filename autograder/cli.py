@@ -305,29 +305,36 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Grade the sample submissions of one assignment (or, with none named, of every assignment that has
+    samples) and print each class table."""
+    from .assignments import names
+
+    args.assignment = args.assignment or args.assignment_option
+    if args.assignment:
+        return _demo_one(args.assignment, args)
+    samples = sorted(p.name for p in EXAMPLES.glob("*") if p.is_dir() and p.name in names())
+    if not samples:
+        print(f"no sample submissions at {EXAMPLES} (the demo runs from a clone of the repository)", file=sys.stderr)
+        return 2
+    return max(_demo_one(name, args) for name in samples)
+
+
+def _demo_one(name: str, args: argparse.Namespace) -> int:
     from . import report
     from .assignments import get
     from .batch import grade_many, progress_bar
 
-    args.assignment = args.assignment or args.assignment_option
-    if not args.assignment:
-        from .assignments import names
-
-        samples = [p.name for p in EXAMPLES.glob("*") if p.is_dir() and p.name in names()]
-        args.assignment = one_of(samples, f"with samples in {EXAMPLES}")
-    folder = EXAMPLES / args.assignment
+    folder = EXAMPLES / name
     if not folder.is_dir():
         print(f"no sample submissions at {folder} (the demo runs from a clone of the repository)", file=sys.stderr)
         return 2
-    assignment = get(args.assignment)
+    assignment = get(name)
     results = sorted(
-        grade_many([folder], args.assignment, seed=args.seed, jobs=args.jobs, progress=progress_bar),
+        grade_many([folder], name, seed=args.seed, jobs=args.jobs, progress=progress_bar),
         key=lambda r: r.submission,
     )
-    print(
-        f"\n{args.assignment}: the sample submissions in {folder.relative_to(REPO)} "
-        f"(seed {results[0].seed if results else '-'})\n"
-    )
+    seed = results[0].seed if results else "-"
+    print(f"\n{name}: the sample submissions in {folder.relative_to(REPO)} (seed {seed})\n")
     print(report.class_table(results, [p.key for p in assignment.problems]))
     return 0
 
@@ -509,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gradescope)
 
     p = sub.add_parser("demo", help="grade the shipped sample submissions and print the class table")
-    p.add_argument("assignment", nargs="?", help="assignment name (default: the only one with samples)")
+    p.add_argument("assignment", nargs="?", help="assignment name (default: every assignment with samples)")
     p.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT", help="the same, as an option")
     p.add_argument("--jobs", type=int, default=1, help="samples graded in parallel (default 1)")
     p.add_argument("--seed", type=int, help="grade with this seed (default: a fresh secret one)")
