@@ -277,6 +277,18 @@ def write_autograded(
         write_atomic(folder / f"{p.module}.ipynb", json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+def _quiet_gradebook_warnings() -> None:
+    """nbgrader's gradebook makes SQLAlchemy warn about its own session handling (``SAWarning``) several
+    times a run; they say nothing about the grading, so they are not shown."""
+    import warnings
+
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:
+        return
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
 def cli_grade(args) -> int:
     """``autograder grade --nbgrader-course DIR [STUDENT ...]``."""
     from . import report
@@ -286,6 +298,7 @@ def cli_grade(args) -> int:
     from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
 
+    _quiet_gradebook_warnings()
     course = Path(args.nbgrader_course)
     if not args.assignment:  # the one assignment of the course's source/ that the grader knows
         sources = [p.name for p in (course / "source").glob("*") if p.is_dir() and p.name in names()]
