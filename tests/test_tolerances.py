@@ -25,7 +25,7 @@ from .inprocess import arrays_by_reference, judge_case, load_module
 
 REPO = Path(__file__).resolve().parent.parent
 GRADCHECK_SEEDS = int(os.environ.get("AUTOGRADER_GRADCHECK_SEEDS", "5000"))
-VALUE_SEEDS = int(os.environ.get("AUTOGRADER_VALUE_SEEDS", "500"))
+VALUE_SEEDS = int(os.environ.get("AUTOGRADER_VALUE_SEEDS", "300"))
 IMPLEMENTATIONS = ("correct_loops", "correct_vectorized")
 FIRST_SEED = 1_000_003  # away from the seeds other tests use
 
