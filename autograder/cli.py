@@ -249,8 +249,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             json.dumps([r.to_json() for r in results] if many else results[0].to_json(), indent=1, ensure_ascii=False)
         )
     elif args.format == "gradescope":
-        docs = [report.gradescope_json(r) for r in results]
-        print(json.dumps(docs if many else docs[0], indent=1, ensure_ascii=False))
+        docs = {str(r.submission): report.gradescope_json(r) for r in results}  # a class: keyed by submission
+        print(json.dumps(docs if many else docs[str(results[0].submission)], indent=1, ensure_ascii=False))
     elif many:
         print(report.class_table(results, problems))
     else:

@@ -74,9 +74,12 @@ def class_table(results: Iterable[SubmissionResult], problems: list[str]) -> str
         total = "error" if r.error and not r.checks else _score(r.score)
         lines.append(f"{inert(r.submission, 40):<{width}}  " + "  ".join(f"{c:>6}" for c in cells) + f"  {total:>6}")
     if results:
-        mean = sum(r.score for r in results) / len(results)
+        graded = [r for r in results if not (r.error and not r.checks)]  # the mean is of graded rows only
+        mean = f"mean {sum(r.score for r in graded) / len(graded):.2f}" if graded else "no mean"
+        ungraded = len(results) - len(graded)
+        note = f" ({ungraded} not graded, left out of the mean)" if ungraded else ""
         lines.append("-" * len(head))
-        lines.append(f"{len(results)} submissions, mean {mean:.2f} / {_score(results[0].max_score)}")
+        lines.append(f"{len(results)} submissions, {mean} / {_score(results[0].max_score)}{note}")
     return "\n".join(lines)
 
 

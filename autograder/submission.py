@@ -114,8 +114,9 @@ def load(path: Path, workdir: Path | None = None) -> Submission:
 
 
 def is_single(path: Path, assignment: Assignment) -> bool:
-    """One submission: a file, a folder holding a problem file, or a folder whose only subfolder holds one
-    (a hand-in nested one level down). A folder with several such subfolders, or with zips, is a class."""
+    """One submission: a file, a folder holding a problem file, or a folder whose problem files all sit under
+    one subfolder (a hand-in nested in folders). A folder with several subfolders holding problem files (at
+    any depth up to three levels: ``bob/a/b/*.py`` is bob's), or with zips, is a class."""
     path = Path(path)
     if path.is_file():
         return True
@@ -124,7 +125,8 @@ def is_single(path: Path, assignment: Assignment) -> bool:
         return True
     if any(path.glob("*.zip")):
         return False
-    holders = {f.parent for f in path.glob("*/*.py") if f.name in modules}
+    nested = (f for pattern in ("*/*.py", "*/*/*.py", "*/*/*/*.py") for f in path.glob(pattern))
+    holders = {f.relative_to(path).parts[0] for f in nested if f.name in modules}
     return len(holders) == 1
 
 

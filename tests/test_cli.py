@@ -191,3 +191,30 @@ def test_every_option_of_every_command_has_help():
         if not action.help and action.dest != "help"
     ]
     assert not missing
+
+
+def test_a_class_folder_names_each_submission_by_its_top_level_folder(tmp_path):
+    (tmp_path / "class" / "bob" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "class" / "amy").mkdir()
+    for f in (SAMPLES / "correct_loops").glob("*.py"):
+        shutil.copyfile(f, tmp_path / "class" / "bob" / "a" / "b" / f.name)
+        shutil.copyfile(SAMPLES / "stubs_only" / f.name, tmp_path / "class" / "amy" / f.name)
+    run = autograder("grade", "class", "--assignment", "hw1", "--format", "json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    scores = {r["submission"]: r["score"] for r in json.loads(run.stdout)}
+    assert scores == {"amy": 0, "bob": 100}
+    gradescope = autograder("grade", "class", "--assignment", "hw1", "--format", "gradescope", cwd=tmp_path)
+    docs = json.loads(gradescope.stdout)  # a class's results.json documents, each under its submission's name
+    assert set(docs) == {"amy", "bob"} and docs["bob"]["score"] == 100
+
+
+def test_the_class_mean_counts_graded_rows_only():
+    from autograder.grading import SubmissionResult
+    from autograder.report import class_table
+
+    def result(name: str, score: float, error: str | None = None) -> SubmissionResult:
+        checks = [] if error else [None]
+        return SubmissionResult(name, "hw1", 1, score, 100, {}, checks, error=error)
+
+    table = class_table([result("a", 80), result("b", 60), result("c", 0, "could not read the submission")], ["p1"])
+    assert table.splitlines()[-1] == "3 submissions, mean 70.00 / 100 (1 not graded, left out of the mean)"
