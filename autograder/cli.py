@@ -24,7 +24,11 @@ def one_of(found: list[str], what: str) -> str:
         return found[0]
     from .assignments import names
 
-    known = ", ".join(found or names()) or "none"
+    if not found and not names():
+        from .assignments import NONE_HERE
+
+        raise UsageError(NONE_HERE)
+    known = ", ".join(found or names())
     raise UsageError(f"{'several' if found else 'no'} assignments {what}: give one ({known})")
 
 

@@ -171,3 +171,16 @@ def test_bundle_check_command_runs_without_the_repository(bundle, assignment, tm
         assert run.returncode == 1, run.stderr
         assert "is not implemented yet" in run.stdout and first_public.id in run.stdout
         assert f"{last}:     0 /" in run.stdout
+
+
+@pytest.mark.parametrize("command", [["grade", "."], ["release", "{name}", "--out", "x"], ["gradescope", "{name}"]])
+def test_instructor_commands_in_a_bundle_say_what_is_missing(bundle, assignment, tmp_path, command):
+    """A student bundle has no checks' declarations nor reference: the instructors' commands say so in one
+    line (and point to ``autograder check``) instead of a traceback."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(bundle), "HOME": str(tmp_path)}
+    args = [a.format(name=assignment.name) for a in command]
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=bundle, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
+    assert "no assignment's checks" in run.stderr and "autograder check" in run.stderr
