@@ -156,7 +156,15 @@ class BuildError(RuntimeError):
 # -- building the zip ---------------------------------------------------------------------------------------
 
 
+CHECKOUT_NEEDED = (
+    "build the zip from the instructors' checkout of the package (`pip install -e .` there): the zip holds a "
+    "wheel built from its sources and the reference solutions, and there is no pyproject.toml in {}"
+)
+
+
 def _distribution() -> tuple[str, str]:
+    if not (REPO / "pyproject.toml").is_file():
+        raise BuildError(CHECKOUT_NEEDED.format(REPO))
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     name = re.search(r'^name\s*=\s*"([^"]+)"', text, re.M)
     version = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
@@ -168,7 +176,7 @@ def _distribution() -> tuple[str, str]:
 def build_wheel(dest: Path) -> Path:
     """A wheel of this distribution, built from a clean copy of its sources (nothing written into the clone)."""
     if not (REPO / "pyproject.toml").is_file():
-        raise BuildError(f"build the zip from a clone of the repository (no pyproject.toml in {REPO})")
+        raise BuildError(CHECKOUT_NEEDED.format(REPO))
     with tempfile.TemporaryDirectory(prefix="autograder-wheel-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()

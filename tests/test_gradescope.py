@@ -355,3 +355,15 @@ def test_without_namespaces_a_submission_walking_the_tree_reads_nothing_of_the_g
     assert walk["tried"] == len(paths)
     assert walk["n"] == 0 and walk["listed"] == 0 and walk["site"] == [], f"readable by the submission: {walk}"
     assert doc["score"] == 0 and stat.S_IMODE(os.stat(root).st_mode) == 0o711
+
+
+def test_a_zip_outside_the_checkout_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """After a plain ``pip install .`` there are no sources to build the zip's wheel from: one line says so."""
+    from autograder import gradescope
+    from autograder.cli import main
+
+    monkeypatch.setattr(gradescope, "REPO", tmp_path)  # as installed: no pyproject.toml beside the package
+    assert main(["gradescope", "hw1", "--no-wheels", "--out", str(tmp_path / "a.zip")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "instructors' checkout" in err and "Traceback" not in err
+    assert not (tmp_path / "a.zip").exists()
