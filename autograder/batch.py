@@ -567,12 +567,22 @@ def stderr_log(message: str) -> None:
     sys.stderr.flush()
 
 
+_bar: list = []  # the batch's tqdm bar while one is drawn
+
+
 def progress_bar(done: int, total: int, result: SubmissionResult) -> None:
-    """A one-line progress bar on stderr."""
-    width = 30
-    filled = int(width * done / max(1, total))
-    name = result.submission[:30]
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<30}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+    """The batch's progress on stderr, drawn with tqdm, and only when stderr is a terminal (a log or a pipe
+    gets no carriage-return noise)."""
+    stream = sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return
+    if not _bar:
+        from tqdm import tqdm
+
+        _bar.append(tqdm(total=total, file=stream, unit="submission", dynamic_ncols=True))
+    bar = _bar[0]
+    bar.set_postfix_str(str(result.submission)[:30], refresh=False)
+    bar.update(done - bar.n)
+    if done >= total:
+        bar.close()
+        _bar.clear()

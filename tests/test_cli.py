@@ -218,3 +218,21 @@ def test_the_class_mean_counts_graded_rows_only():
 
     table = class_table([result("a", 80), result("b", 60), result("c", 0, "could not read the submission")], ["p1"])
     assert table.splitlines()[-1] == "3 submissions, mean 70.00 / 100 (1 not graded, left out of the mean)"
+
+
+def test_progress_is_drawn_only_on_a_terminal(monkeypatch):
+    import io
+
+    from autograder.batch import progress_bar
+    from autograder.grading import SubmissionResult
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    result = SubmissionResult("alice", "hw1", 1, 100, 100, {}, [])
+    for stream, drawn in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        progress_bar(1, 2, result)
+        progress_bar(2, 2, result)
+        assert ("2/2" in stream.getvalue()) == drawn, stream.getvalue()
