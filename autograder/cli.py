@@ -158,7 +158,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = grade_files(sub.files, assignment, expectations, name=str(folder), problems=problems)
     print(f"Public checks of {name} on {folder} (grading adds hidden checks and fresh inputs)\n")
     print(report.submission_table(result, verbose=True))
+    unchecked = _without_public_check(assignment, expectations, data, problems)
+    if unchecked:
+        print("\nNo public check here (judged only when graded): " + "; ".join(unchecked))
     return 0 if result.score >= result.max_score - 1e-9 else 1
+
+
+def _without_public_check(assignment, expectations, stubs: Path, problems: list[str] | None) -> list[str]:
+    """The functions a student writes (those with a solution region in the released stubs) that no public
+    check calls, as ``"p2: sigmoid_grad_expr, ..."`` per problem."""
+    import ast
+
+    from .release import BEGIN
+
+    called = {step["fn"] for c in assignment.checks for case in expectations.cases(c) for step in case.steps}
+    out = []
+    for p in assignment.problems:
+        path = stubs / f"{p.module}.py"
+        if (problems and p.key not in problems) or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        written = [
+            node.name
+            for node in ast.parse(text).body
+            if isinstance(node, ast.FunctionDef) and any(BEGIN in line for line in lines[node.lineno : node.end_lineno])
+        ]
+        missing = [f for f in written if f not in called]
+        if missing:
+            out.append(f"{p.key}: {', '.join(missing)}")
+    return out
 
 
 def _required_layers(args: argparse.Namespace) -> list[str] | None:

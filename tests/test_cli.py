@@ -236,3 +236,10 @@ def test_progress_is_drawn_only_on_a_terminal(monkeypatch):
         progress_bar(1, 2, result)
         progress_bar(2, 2, result)
         assert ("2/2" in stream.getvalue()) == drawn, stream.getvalue()
+
+
+def test_check_names_the_functions_no_public_check_covers():
+    run = autograder("check", "hw1", "--problem", "p2")
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("No public check here (judged only when graded): p2: ")
+    assert "sigmoid_grad_expr" in last and "sigmoid_grad," not in last  # sigmoid_grad has public checks
