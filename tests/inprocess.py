@@ -17,8 +17,8 @@ from autograder.checks import Check, parent_only
 from autograder.grading import PreparedCase
 from autograder.judges import NoMutation, Outcome
 from autograder.sandbox import executor, wire
-from autograder.sandbox.child import conform
-from autograder.sandbox.executor import lookup, run_steps
+from autograder.sandbox.child import encode_returns
+from autograder.sandbox.executor import run_steps
 
 
 @contextlib.contextmanager
@@ -64,14 +64,7 @@ def reply_of(case: PreparedCase, module: Any, watch: bool = True, callables: dic
     inputs = {k: wire.decode(wire.encode(v)) for k, v in case.inputs.items() if not parent_only(k)}
     program = {"inputs": inputs, "steps": case.steps}
     env, reports = run_steps(program, lambda name: getattr(module, name), watch=watch, callables=callables)
-    failed = {r["name"] for r in reports if r["status"] != "ok"}
-    returns = []
-    for ret in case.returns:
-        if ret["ref"][0] in failed:
-            returns.append({"$error": "not computed"})
-        else:
-            returns.append(conform(lookup(env, ret["ref"]), ret["schema"]))
-    return {"steps": reports, "returns": [wire.decode(r) for r in returns]}
+    return {"steps": reports, "returns": [wire.decode(r) for r in encode_returns(env, reports, case.returns)]}
 
 
 def judge_case(check: Check, case: PreparedCase, module: Any, callables: dict | None = None) -> Outcome:

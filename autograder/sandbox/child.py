@@ -183,21 +183,27 @@ def handle(request: dict, submission: Submission) -> dict:
     files = tuple(f"{m}.py" for m in [module])
     callables = load_callables(request.get("callables") or "")  # the assignment's trusted callables' text
     env, reports = run_steps(program, lambda name: submission.function(module, name), files, callables=callables)
-    returns = []
+    return {"steps": reports, "returns": encode_returns(env, reports, request["returns"])}
+
+
+def encode_returns(env: dict, reports: list[dict], returns: list[dict]) -> list:
+    """The values a program sends back, each in its schema's form (:func:`conform`), or ``{"$error": why}``
+    where its step failed or it cannot be indexed."""
+    out = []
     failed = {r["name"] for r in reports if r["status"] != "ok"}
-    for ret in request["returns"]:
+    for ret in returns:
         if ret["ref"][0] in failed:
-            returns.append({"$error": "not computed"})
+            out.append({"$error": "not computed"})
             continue
         try:
             value = lookup(env, ret["ref"])
         except StepTimeout:
             raise
         except BaseException as exc:
-            returns.append({"$error": f"could not index the returned value ({type(exc).__name__})"})
+            out.append({"$error": f"could not index the returned value ({type(exc).__name__})"})
             continue
-        returns.append(conform(value, ret["schema"]))
-    return {"steps": reports, "returns": returns}
+        out.append(conform(value, ret["schema"]))
+    return out
 
 
 def _on_alarm(signum, frame):
