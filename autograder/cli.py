@@ -91,6 +91,13 @@ def _modules(name: str) -> set[str]:
     return {f"{q.module}.py" for q in get(name).problems}
 
 
+def _holding(files: set[str]) -> list[str]:
+    """The assignments of which ``files`` (file names) include a problem's module."""
+    from .assignments import names
+
+    return [n for n in names() if files & _modules(n)]
+
+
 def _folder_assignment(folder: Path, given: str | None) -> str | None:
     """The assignment a folder of a student's files is for: ``given`` when its files are that assignment's,
     else the one assignment whose files it holds. A folder with public data and no files of its own is left
@@ -98,7 +105,7 @@ def _folder_assignment(folder: Path, given: str | None) -> str | None:
     from .assignments import names
 
     files = {f.name for f in folder.glob("*.py")}
-    found = [n for n in names() if files & _modules(n)]
+    found = _holding(files)
     if given:
         if files and found and given not in found:
             raise UsageError(f"{folder} holds {', '.join(found)}'s files, not {given}'s: check {found[0]} there")
@@ -121,7 +128,7 @@ def _grade_paths(paths: list[str]) -> None:
 def graded_assignment(given: str | None, paths: list[str]) -> str:
     """The assignment to grade: ``--assignment``, else the one known assignment, else the one whose problem
     files the submissions hold (a folder's ``*.py`` up to two levels down)."""
-    from .assignments import get, names
+    from .assignments import names
 
     if given:
         return given
@@ -133,8 +140,7 @@ def graded_assignment(given: str | None, paths: list[str]) -> str:
         if p.is_dir()
         for f in [*p.glob("*.py"), *p.glob("*/*.py"), *p.glob("*/*/*.py")]
     }
-    found = [n for n in names() if files & {f"{q.module}.py" for q in get(n).problems}]
-    return one_of(found, "match these submissions")
+    return one_of(_holding(files), "match these submissions")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
