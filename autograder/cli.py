@@ -11,6 +11,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "submissions"
+#: What ``demo`` says where the samples are not installed: ``pip install .`` ships neither the samples nor the
+#: reference solutions they are graded against (students install the same wheel).
+DEMO_NEEDS_CHECKOUT = (
+    "no sample submissions at {}: the demo grades the samples of a clone of the repository against its reference "
+    "solutions, which `pip install .` does not install; run it in a clone after `pip install -e .`"
+)
 
 
 class UsageError(ValueError):
@@ -353,7 +359,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _demo_one(args.assignment, args)
     samples = sorted(p.name for p in EXAMPLES.glob("*") if p.is_dir() and p.name in names())
     if not samples:
-        print(f"no sample submissions at {EXAMPLES} (the demo runs from a clone of the repository)", file=sys.stderr)
+        print(DEMO_NEEDS_CHECKOUT.format(EXAMPLES), file=sys.stderr)
         return 2
     return max(_demo_one(name, args) for name in samples)
 
@@ -365,7 +371,7 @@ def _demo_one(name: str, args: argparse.Namespace) -> int:
 
     folder = EXAMPLES / name
     if not folder.is_dir():
-        print(f"no sample submissions at {folder} (the demo runs from a clone of the repository)", file=sys.stderr)
+        print(DEMO_NEEDS_CHECKOUT.format(folder), file=sys.stderr)
         return 2
     assignment = get(name)
     results = sorted(

@@ -309,3 +309,20 @@ namespace = {}
 exec(compile(tree, "cell", "exec"), namespace)
 print("cell value:", repr(eval(compile(ast.Expression(last.value), "cell", "eval"), namespace)))
 """
+
+
+def test_a_plain_install_says_in_one_line_why_demo_and_gradescope_need_a_checkout(hub):
+    """``pip install .`` (non-editable, as the hub's wheel) ships neither the samples nor the reference: ``demo``
+    and ``gradescope`` each say so in one line and exit 2, no traceback (issue #13: both crashed or half-ran)."""
+    env, site = hub
+    for command, words in (
+        (("autograder", "demo"), ("no sample submissions", "pip install -e .")),
+        (("autograder", "demo", "hw2"), ("no sample submissions", "pip install -e .")),
+        (("autograder", "gradescope", "hw1", "--out", str(env.home / "hw1.zip")), ("checkout", "pyproject.toml")),
+    ):
+        run = env.run(*command)
+        assert run.returncode == 2, (command, run.stdout, run.stderr)
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in run.stderr, (command, run.stderr)
+        assert all(w in lines[0] for w in words), (command, lines[0])
+    assert not (env.home / "hw1.zip").exists()
