@@ -131,6 +131,20 @@ def _grade_paths(paths: list[str]) -> None:
             raise UsageError(f"{path} holds no submission (no .py files or zips in it or its subfolders)")
 
 
+def leading_assignment(given: str | None, words: list[str]) -> str | None:
+    """The assignment named as the first positional word (``autograder grade hw2 submissions/``, as
+    ``release hw2`` and ``nbgrader autograde hw2``), taken off ``words``; else ``given`` (``--assignment``,
+    kept as an alias). A word that is an existing path stays a submission."""
+    from .assignments import names
+
+    if not words or words[0] not in names() or Path(words[0]).exists():
+        return given
+    named = words.pop(0)
+    if given and given != named:
+        raise UsageError(f"two assignments given: {named} and --assignment {given}")
+    return named
+
+
 def graded_assignment(given: str | None, paths: list[str]) -> str:
     """The assignment to grade: ``--assignment``, else the one known assignment, else the one whose problem
     files the submissions hold (a folder's ``*.py`` up to two levels down)."""
@@ -221,6 +235,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
 
+    args.assignment = leading_assignment(args.assignment, args.submissions)
     required = _required_layers(args)
     if required is None:
         return 2
@@ -454,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "submissions",
         nargs="*",
-        help="submission folder(s) or zip(s), or a folder of them (with --nbgrader-course: student ids, default all)",
+        help="[ASSIGNMENT] then submission folder(s) or zip(s), or a folder of them (with --nbgrader-course: student "
+        "ids, default all); the assignment may come first, as for release (or as --assignment)",
     )
     p.add_argument(
         "--assignment",

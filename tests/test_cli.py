@@ -243,3 +243,24 @@ def test_check_names_the_functions_no_public_check_covers():
     last = run.stdout.strip().splitlines()[-1]
     assert last.startswith("No public check here (judged only when graded): p2: ")
     assert "sigmoid_grad_expr" in last and "sigmoid_grad," not in last  # sigmoid_grad has public checks
+
+
+def test_the_assignment_comes_first_for_grade_too_and_the_flag_stays_an_alias(tmp_path, monkeypatch):
+    """One convention (issue #13): ``grade hw1 PATH`` as ``release hw1``; ``--assignment`` is kept; both given and
+    different is one line; a folder named like an assignment stays a submission."""
+    from autograder.cli import UsageError, leading_assignment
+
+    words = ["hw1", "subs/"]
+    assert leading_assignment(None, words) == "hw1" and words == ["subs/"]
+    words = ["subs/"]
+    assert leading_assignment("hw2", words) == "hw2" and words == ["subs/"]
+    with pytest.raises(UsageError, match=r"^two assignments given: hw1 and --assignment hw2$"):
+        leading_assignment("hw2", ["hw1", "subs/"])
+    (tmp_path / "hw1").mkdir()
+    monkeypatch.chdir(tmp_path)
+    words = ["hw1"]
+    assert leading_assignment(None, words) is None and words == ["hw1"]
+    run = autograder("grade", "hw1", str(SAMPLES / "correct_loops"), "--format", "json", "--seed", "3")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["score"] == 100
+    _one_line_error(autograder("grade", "hw2", "hw1", cwd=tmp_path), "holds no submission")
