@@ -313,16 +313,23 @@ def grade_claimed(
         prior = load_done(out, name, assignment.name, expectations.seed, newer_than)
         if prior is not None:
             return DONE, prior
-        target = result_path(out, name)
-        for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed grader
-            stale.unlink(missing_ok=True)
         result = grade()
-        # the pages first: a result on disk means its pages are too (their figures exist only in memory)
-        write_feedback(out / FEEDBACK, result, _safe_name(name))
-        write_atomic(target, result_json(result))
+        store_result(out, name, result)
         return GRADED, result
     finally:
         claim.release()
+
+
+def store_result(out: Path, name: str, result: SubmissionResult) -> None:
+    """Write a submission's feedback pages, then its result, atomically, by the process holding its claim.
+
+    The pages first: a result on disk means its pages are too (their figures exist only in memory). Temporary
+    files a killed grader left beside the result are removed."""
+    target = result_path(out, name)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    write_feedback(out / FEEDBACK, result, _safe_name(name))
+    write_atomic(target, result_json(result))
 
 
 def settle_seed(out: Path | None, assignment_name: str, seed: int | None) -> int:
@@ -419,6 +426,7 @@ def grade_many(
     log: Callable[[str], None] | None = None,
     variants: Callable[[str], tuple[str, dict] | None] | None = None,
     require: list[str] | tuple[str, ...] = (),
+    scheduler: str | None = None,
 ) -> Iterator[SubmissionResult]:
     """Grade every submission under ``paths``; yields results in the order they finish.
 
@@ -431,7 +439,9 @@ def grade_many(
     ``variants`` maps a submission's name to (student, numbers) of a per-student variant (a roster); a
     submission it maps to None is not graded and its result says so. ``require`` names isolation layers
     (besides ``$AUTOGRADER_REQUIRE``) without which nothing is graded: :class:`SandboxUnavailable` is raised
-    before the canary, or as soon as one of them fails in a sandbox child.
+    before the canary, or as soon as one of them fails in a sandbox child. ``scheduler`` (a Dask scheduler's
+    address, or ``local:N``) grades on a Dask cluster instead of ``jobs`` local workers
+    (:mod:`autograder.distributed`): the workers grade, this process claims and writes the results.
     """
     required = tuple(require_layers(require))
     started = time.time()
@@ -527,6 +537,12 @@ def grade_many(
             waiting(claimed)
             rounds, block = claimed, True
 
+    if scheduler is not None and pending:  # Dask is imported only here
+        from .distributed import cluster_grader
+
+        with cluster_grader(scheduler, assignment, expectations, out, newer_than, variant_of, required) as graded:
+            yield from rounds_of(graded)
+        return
     if jobs <= 1 or len(pending) <= 1:
         yield from rounds_of(in_process)
         return
