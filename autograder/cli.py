@@ -551,7 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
         "/autograder/results/results.json.",
     )
     p.add_argument("assignment", help="assignment name, e.g. hw1")
-    p.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    p.add_argument(
+        "--out",
+        default="autograder.zip",
+        help="the zip to write (default autograder.zip), or a folder to write ASSIGNMENT-autograder.zip into",
+    )
     p.add_argument("--roster", help="roster CSV: grade each student on their variant (by Gradescope sid or email)")
     p.add_argument("--secret-file", help=SECRET_HELP)
     p.add_argument("--no-wheels", action="store_true", help="leave the dependencies out (setup.sh installs from PyPI)")

@@ -436,6 +436,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def zip_path(out: str, assignment: str) -> Path:
+    """Where ``--out`` puts the zip: a folder (an existing one, or a path ending in ``/``), as ``--out`` is for
+    ``release`` and ``grade``, gets ``ASSIGNMENT-autograder.zip`` inside; any other path is the zip itself."""
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", "\\")):
+        return path / f"{assignment}-autograder.zip"
+    return path
+
+
 def cli_build(args: argparse.Namespace) -> int:
     """``autograder gradescope ASSIGNMENT --out autograder.zip [--roster R] [--no-wheels] [--python V]``."""
     variants = None
@@ -447,7 +456,7 @@ def cli_build(args: argparse.Namespace) -> int:
         pythons = tuple(args.python_version or DEFAULT_PYTHONS)
         out, notes = build_zip(
             args.assignment,
-            Path(args.out),
+            zip_path(args.out, args.assignment),
             not args.no_wheels,
             pythons,
             args.hidden_visibility,

@@ -175,6 +175,15 @@ def test_cli_builds_the_zip(tmp_path):
     assert "wrote" in run.stdout and zipfile.is_zipfile(tmp_path / "ag.zip")
 
 
+def test_out_may_be_a_folder_as_for_release_and_grade(tmp_path):
+    """One meaning of ``--out`` across commands (issue #13): a folder gets ``ASSIGNMENT-autograder.zip``."""
+    from autograder.gradescope import zip_path
+
+    assert zip_path(str(tmp_path), "hw2") == tmp_path / "hw2-autograder.zip"
+    assert zip_path(str(tmp_path / "new") + "/", "hw1") == tmp_path / "new" / "hw1-autograder.zip"
+    assert zip_path(str(tmp_path / "ag.zip"), "hw1") == tmp_path / "ag.zip"
+
+
 @pytest.mark.skipif(
     not os.environ.get("AUTOGRADER_TEST_SETUP_SH"),
     reason="downloads the dependencies' wheels from PyPI and installs them (about a minute): "
