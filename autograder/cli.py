@@ -620,9 +620,28 @@ def main(argv: list[str] | None = None) -> int:
         from .reference import ReferenceNotFound
 
         if not isinstance(exc, (ReferenceNotFound, UnknownAssignment, UsageError)):
-            raise
+            if os.environ.get("AUTOGRADER_DEBUG"):
+                raise
+            print(internal_error(exc, argv), file=sys.stderr)
+            return 3
         print(f"error: {exc}", file=sys.stderr)  # a missing reference, an unknown or ambiguous name: one line
         return 2
+
+
+def internal_error(exc: BaseException, argv: list[str] | None) -> str:
+    """What a user reads of a bug in the grader itself: one line saying so, with the traceback written to a log
+    file (owner-only, in the temporary folder) whose path it gives; ``AUTOGRADER_DEBUG=1`` raises instead."""
+    import tempfile
+    import traceback
+
+    text = f"autograder {_version()} {' '.join(sys.argv[1:] if argv is None else argv)}\n" + "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__)
+    )
+    fd, log = tempfile.mkstemp(prefix="autograder-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
+        f.write(text)
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    return f"internal grader error (a bug in the autograder, not in the work graded): {what}; the traceback is in {log}"
 
 
 if __name__ == "__main__":

@@ -264,3 +264,26 @@ def test_the_assignment_comes_first_for_grade_too_and_the_flag_stays_an_alias(tm
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["score"] == 100
     _one_line_error(autograder("grade", "hw2", "hw1", cwd=tmp_path), "holds no submission")
+
+
+def test_an_internal_error_says_so_in_one_line_and_where_the_traceback_is(monkeypatch, capsys):
+    """No traceback reaches a user (issue #13, point 1) except in the log an internal error names."""
+    import autograder.cli as cli
+
+    def broken(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.delenv("AUTOGRADER_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "cmd_demo", broken)
+    assert cli.main(["demo", "hw1"]) == 3
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("internal grader error (a bug in the autograder") and "ZeroDivisionError: a bug" in line
+    log = Path(line.rsplit(" ", 1)[-1])
+    try:
+        text = log.read_text()
+        assert "Traceback" in text and "raise ZeroDivisionError" in text and oct(log.stat().st_mode)[-3:] == "600"
+    finally:
+        log.unlink()
+    monkeypatch.setenv("AUTOGRADER_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["demo", "hw1"])
