@@ -14,7 +14,6 @@ registered by name (:func:`autograder.judge.kind`), so public data stores and re
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from . import symbolic
 from .judge import Outcome, kind
 from .judge import to_data as judge_to_data
 from .programs import Call, Inputs, Program, ref
+from .sandbox import probes
 from .sandbox.executor import lookup, make_symbol
 
 __all__ = ["Compare", "GradCheck", "IsExpression", "NoMutation", "Outcome", "schema_of"]
@@ -378,16 +378,6 @@ def _get(inputs: Inputs, path: tuple) -> np.ndarray:
     return lookup(inputs, list(path))
 
 
-def _perturbed(inputs: Inputs, wrt: tuple[str, ...], direction: dict, h: float) -> dict:
-    out = {name: copy.deepcopy(inputs[name]) for name in wrt}
-    for path, v in direction.items():
-        if len(path) == 1:
-            out[path[0]] = out[path[0]] + h * v
-        else:
-            out[path[0]][path[1]] = out[path[0]][path[1]] + h * v
-    return out
-
-
 @kind
 @dataclass(frozen=True)
 class GradCheck(_Data):
@@ -402,6 +392,11 @@ class GradCheck(_Data):
     2. the gradients have the inputs' shapes and are finite;
     3. D of the student's forward agrees with D of the reference's forward within the rounding bound ρ;
     4. the analytic Σ ⟨grad, v⟩ agrees with the student's D within ``tol`` · |D_ref| + ρ + τ.
+
+    The probes travel as a specification (:mod:`autograder.sandbox.probes`: a direction seed or a coordinate
+    each, drawn from the case's own stream), with θ sent once: the child moves θ to θ ± h v right before each
+    forward call, and the grader expands the same probes with the same function for the reference's run and
+    for ⟨grad, v⟩, so a request grows with the inputs' size, not with the number of probes.
 
     The error model (float64, ε = 2.2e-16): evaluating f at θ ± h v rounds each output F_k by about
     ``rounding`` · ε · |F_k| (the constant covers the sums inside F_k), so D carries a rounding error of at
@@ -440,45 +435,44 @@ class GradCheck(_Data):
     def _out_ref(self, step: str) -> str:
         return step if self.out_index is None else f"{step}[{self.out_index}]"
 
-    def _probes(self, inputs: Inputs) -> list[str]:
-        return sorted(k[len("probe:") :] for k in inputs if k.startswith("probe:"))
+    @staticmethod
+    def _probes(inputs: Inputs) -> list[str]:
+        """The probes' tags (``"000"``, ``"001"``, ...), one per probe of the case's specification."""
+        return [f"{k:03d}" for k in range(len(inputs[probes.SPEC]["probes"]))]
 
     def expand(self, inputs: Inputs, rng: np.random.Generator) -> Inputs:
-        inputs = dict(inputs)
+        """The inputs with the probes' specification (:mod:`autograder.sandbox.probes`): a direction seed per
+        random direction and ``coords`` sampled flat indices per array, all drawn from the case's own ``rng``
+        (as secret as the inputs); the child expands them into θ ± h·v right before each forward call."""
         paths = _variables(inputs, self.wrt)
-        probes: list[dict] = []
-        for _ in range(self.directions):
-            d = {p: rng.standard_normal(np.shape(_get(inputs, p))) for p in paths}
-            norm = np.sqrt(sum(float(np.sum(v * v)) for v in d.values())) or 1.0
-            probes.append({p: v / norm for p, v in d.items()})
+        specs: list[dict] = [{"seed": int(s)} for s in rng.integers(0, 2**63 - 1, size=self.directions)]
         for p in paths:
-            shape = np.shape(_get(inputs, p))
-            size = int(np.prod(shape))
-            for flat in rng.choice(size, size=min(self.coords, size), replace=False):
-                e = np.zeros(shape)
-                e.flat[int(flat)] = 1.0
-                probes.append({p: e})
-        for i, d in enumerate(probes):
-            inputs[f"probe:{i:03d}"] = {"paths": [list(p) for p in d], "vectors": [d[p] for p in d]}
-            for sign, tag in ((1, "+"), (-1, "-")):
-                for name, value in _perturbed(inputs, self.wrt, d, sign * self.h).items():
-                    inputs[f"{name}@{tag}{i:03d}"] = value
-        return inputs
+            size = int(np.prod(np.shape(_get(inputs, p))))
+            flat = rng.choice(size, size=min(self.coords, size), replace=False)
+            specs += [{"path": list(p), "index": int(i)} for i in flat]
+        return {**inputs, probes.SPEC: {"h": self.h, "paths": [list(p) for p in paths], "probes": specs}}
 
-    def _forward_call(self, name: str, suffix: str, inputs: Inputs) -> Call:
-        args = tuple(f"{a}{suffix}" if a in self.wrt else a for a in self.forward_args)
-        return Call(name, self.forward, args, tuple(k for k in self.forward_kwargs if k in inputs))
+    def _forward_step(self, name: str, inputs: Inputs, probe: int | None = None, sign: int = 1) -> dict:
+        """The forward call at θ (``probe`` None) or at θ + sign·h·v of a probe: each ``wrt`` argument a
+        ``$probe`` the child expands (:mod:`autograder.sandbox.probes`)."""
+        kwargs = tuple(k for k in self.forward_kwargs if k in inputs)
+        step = Call(name, self.forward, self.forward_args, kwargs).step(inputs)
+        if probe is not None:
+            step["args"] = [
+                {"$probe": {"of": a, "probe": probe, "sign": sign}} if a in self.wrt else arg
+                for a, arg in zip(self.forward_args, step["args"], strict=True)
+            ]
+        return step
 
     def program(self, inputs: Inputs) -> tuple[list[dict], list[tuple[str, list]]]:
-        calls = [self._forward_call("fwd", "", inputs)]
+        steps = [self._forward_step("fwd", inputs)]
         bargs = tuple({"$dout": self.dout, "$cache": f"fwd[{self.cache_index}]"}.get(a, a) for a in self.backward_args)
-        calls.append(Call("grads", self.backward, bargs))
+        steps.append(Call("grads", self.backward, bargs).step(inputs))
         returns = [("out", self._out_ref("fwd")), ("grads", "grads")]
-        for i in self._probes(inputs):
-            for tag in "+-":
-                calls.append(self._forward_call(f"f{tag}{i}", f"@{tag}{i}", inputs))
+        for k, i in enumerate(self._probes(inputs)):
+            for sign, tag in ((1, "+"), (-1, "-")):
+                steps.append(self._forward_step(f"f{tag}{i}", inputs, k, sign))
                 returns.append((f"out{tag}{i}", self._out_ref(f"f{tag}{i}")))
-        steps = [c.step(inputs) for c in calls]
         return steps, [(label, ref(r)) for label, r in returns]
 
     def _grad(self, grads: Any, path: tuple) -> Any:
@@ -529,15 +523,14 @@ class GradCheck(_Data):
                 return Outcome(False, f"{self.backward}: {why}")
             grads[p] = g
         truncation = self.h**2 * float(np.sum(np.abs(dout))) * self.smoothness
-        for i in self._probes(inputs):
+        for k, i in enumerate(self._probes(inputs)):
             plus, minus = values[f"out+{i}"], values[f"out-{i}"]
             ref_plus, ref_minus = (np.asarray(wants[f"out{t}{i}"], dtype=np.float64) for t in "+-")
             numeric = float(np.sum(dout * (plus - minus))) / (2 * self.h)
             reference = float(np.sum(dout * (ref_plus - ref_minus))) / (2 * self.h)
             size = float(np.sum(np.abs(dout * ref_plus)) + np.sum(np.abs(dout * ref_minus)))
             rounding = self.rounding * EPS * size / (2 * self.h)
-            probe = inputs[f"probe:{i}"]
-            d = {tuple(p): v for p, v in zip(probe["paths"], probe["vectors"], strict=True)}
+            d = probes.direction(inputs[probes.SPEC], k, inputs)  # the v the child moved θ along
             analytic = float(sum(np.sum(grads[p] * v) for p, v in d.items()))
             what = self._direction(d, names)
             if not agree(numeric, reference, rounding + truncation):  # 3. the forward is consistent near θ

@@ -9,6 +9,8 @@ A program (plain JSON after decoding):
     steps    [{"name": str, "fn": str, "args": [arg], "kwargs": {str: arg}}]
     returns  [{"label": str, "ref": [name, key, ...], "schema": schema}]
 An ``arg`` is ``{"$ref": [name, key...]}`` (an input, deep-copied for every call, or a step's result),
+``{"$probe": {"of": name, "probe": k, "sign": 1 | -1}}`` (a fresh copy of the input ``name`` at a gradient
+check's point θ ± h·v, expanded here from the probes' specification in the inputs: :mod:`.probes`),
 ``{"$symbol": name, "assumptions": {...}}``, ``{"$symbols": [...]}``, ``{"$callable": name}`` or plain data.
 A step whose ``fn`` is ``"$name"`` calls the trusted callable ``name`` (:func:`load_callables`).
 """
@@ -24,6 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .probes import SPEC, perturbed
 
 # Bound when this module is imported, before any student code runs: a submission that replaces
 # copy.deepcopy or numpy.array_equal at import time cannot blind the mutation check that way.
@@ -83,7 +87,11 @@ def materialize(value: Any, callables: dict | None = None) -> Any:
 
 
 def resolve(arg: Any, env: dict, inputs: set, callables: dict | None = None) -> Any:
-    """An argument's value: a ``$ref`` is looked up (inputs are deep-copied for every call)."""
+    """An argument's value: a ``$ref`` is looked up (inputs are deep-copied for every call), a ``$probe``
+    expanded (a fresh copy of the input at θ ± h·v)."""
+    if isinstance(arg, dict) and "$probe" in arg:
+        probe = arg["$probe"]
+        return perturbed(env, probe["of"], env[SPEC], probe["probe"], probe["sign"], _deepcopy)
     if isinstance(arg, dict) and "$ref" in arg:
         value = lookup(env, arg["$ref"])
         if arg["$ref"][0] in inputs:
@@ -127,6 +135,8 @@ _MUTATION_CHECK = _mutated
 
 
 def _arg_label(arg: Any, position: str) -> str:
+    if isinstance(arg, dict) and "$probe" in arg:
+        return str(arg["$probe"]["of"])
     if isinstance(arg, dict) and "$ref" in arg:
         return "".join([str(arg["$ref"][0])] + [f"[{k!r}]" for k in arg["$ref"][1:]])
     return position
@@ -134,6 +144,8 @@ def _arg_label(arg: Any, position: str) -> str:
 
 def _call_label(arg: Any, inputs: set) -> str:
     """How an argument reads in a message about the call: the input's name, else what it is."""
+    if isinstance(arg, dict) and "$probe" in arg:
+        return str(arg["$probe"]["of"])
     if isinstance(arg, dict) and "$ref" in arg:
         root = str(arg["$ref"][0])
         return root if root in inputs else "..."

@@ -39,7 +39,7 @@ from typing import Any
 
 from . import forkserver, isolation, wire
 
-CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "executor.py", "child.py", "isolation.py", "zygote.py")
+CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "probes.py", "executor.py", "child.py", "isolation.py", "zygote.py")
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
 MARKER = ".importing-"  # the child's marker of an import under way (child.Submission)
