@@ -8,12 +8,15 @@ a few milliseconds. :class:`ForkedChild` gives :class:`~autograder.sandbox.runne
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import os
 import select
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -74,8 +77,29 @@ class ForkedChild:
                 pass
 
 
+class _ProcessTurn:
+    """One process at a time on a zygote's socket, among the processes that share it (a pool's workers forked
+    from the grader inherit it): a POSIX record lock on a nameless file, which each process holds on its own
+    (a lock is never inherited through fork) and the kernel drops when its holder dies."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+
+    def __enter__(self) -> None:
+        fcntl.lockf(self.file, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.lockf(self.file, fcntl.LOCK_UN)
+
+
 class Zygote:
-    """A running zygote: ``spawn`` forks a child for a submission folder."""
+    """A running zygote: ``spawn`` forks a child for a submission folder.
+
+    Its socket may be shared by the grader and the pool workers it forks (they inherit the object): each
+    request and its reply are taken under a lock that excludes the other threads and processes, and each
+    request carries an id its reply echoes, so a reply that arrives after its asker gave up is never taken
+    for the next one's. Only the process that started the zygote (``owner``) stops it; another one that
+    finds it dead or unresponsive drops its own reference and starts its own (:func:`zygote_for`)."""
 
     def __init__(self, launch: Callable[[int], subprocess.Popen]):
         """``launch(fd)`` starts ``python ... serve(fd, preload)`` with the socket ``fd`` passed to it."""
@@ -85,39 +109,66 @@ class Zygote:
         finally:
             theirs.close()
         self.sock, self.owner = ours, os.getpid()
-        self.lock = threading.Lock()  # one request and its reply at a time (graders may share it across threads)
-        self.ready = False  # its imports run while the grader goes on; the first request waits for them
+        self.lock = threading.Lock()  # one request and its reply at a time among this process's threads
+        self.turn = _ProcessTurn()  # ... and among the processes that share the socket
+        self.asked = 0
+        try:  # readable once the zygote has ended, in any process that holds it
+            self.pidfd: int | None = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        self.ready = False  # its imports run while the grader goes on: until it first answered, wait longer
 
-    def _wait_ready(self) -> None:
-        reply = self._receive(START_SECONDS)
-        if reply.get("ready") is not True:
-            self.close()
-            raise ZygoteError(f"the zygote did not start: {reply}")
-        self.ready = True
-
-    def _receive(self, seconds: float) -> dict:
-        ready, _, _ = select.select([self.sock], [], [], seconds)
-        data = self.sock.recv(1 << 16) if ready else b""
-        if not data:
-            self.close()
-            raise ZygoteError("the zygote did not answer")
-        return json.loads(data)
+    def _receive(self, rid: str, seconds: float) -> dict:
+        """The reply to request ``rid``; other packets (the start's ``ready``, a reply to an asker that gave
+        up) are skipped."""
+        deadline = time.monotonic() + seconds
+        while True:
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))
+            data = self.sock.recv(1 << 16) if ready else b""
+            if not data:
+                self.close()
+                raise ZygoteError("the zygote did not answer")
+            reply = json.loads(data)
+            if isinstance(reply, dict) and reply.get("id") == rid:
+                return reply
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
-        with self.lock:
+        with self.lock, self.turn:
             if self.proc is None:
                 raise ZygoteError("the zygote is closed")
-            if not self.ready:
-                self._wait_ready()
+            self.asked += 1
+            rid = f"{os.getpid()}.{self.asked}"
             try:
-                socket.send_fds(self.sock, [json.dumps(request).encode()], list(fds))
+                socket.send_fds(self.sock, [json.dumps({**request, "id": rid}).encode()], list(fds))
             except OSError:
                 self.close()
                 raise ZygoteError("the zygote is gone") from None
-            return self._receive(REPLY_SECONDS)
+            reply = self._receive(rid, REPLY_SECONDS if self.ready else START_SECONDS)
+            self.ready = True
+            return reply
+
+    def configure(self, preload: tuple[str, ...]) -> None:
+        """Name the preload of a zygote started without one (``serve(fd, None)``); its first packet."""
+        with self.lock, self.turn:
+            try:
+                self.sock.send(json.dumps({"preload": list(preload)}).encode())
+            except OSError:
+                self.close()
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        if self.proc is None:
+            return False
+        if self.owner == os.getpid():
+            return self.proc.poll() is None
+        if self.pidfd is not None:  # inherited: not our child, so ask its pidfd (or the kernel) instead
+            return not select.select([self.pidfd], [], [], 0)[0]
+        try:
+            os.kill(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
 
     def spawn(self, spec: dict) -> ForkedChild:
         """Fork a child (``spec``: its folder, log, limits and the isolation spec it confines itself with);
@@ -144,8 +195,9 @@ class Zygote:
         return code if isinstance(code, int) else None
 
     def close(self) -> None:
+        """Stop the zygote (in the process that started it); elsewhere only let go of it."""
         proc, self.proc = getattr(self, "proc", None), None
-        if proc is not None:
+        if proc is not None and self.owner == os.getpid():
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -153,28 +205,90 @@ class Zygote:
             proc.wait()
         if getattr(self, "sock", None) is not None:
             self.sock.close()
+        if getattr(self, "pidfd", None) is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 _zygotes: dict[Any, Zygote] = {}
+_early: dict[Any, Zygote] = {}  # started before their preload was known (start_early), by the key's base
 _zygotes_lock = threading.Lock()
 
 
-def zygote_for(key: Any, launch: Callable[[int], subprocess.Popen]) -> Zygote:
-    """The grader process's zygote for ``key`` (the preload set and layers), started on first use."""
+def zygote_for(key: tuple[Any, tuple[str, ...]], launch: Callable[[int], subprocess.Popen]) -> Zygote:
+    """The grader process's zygote for ``key`` = (base, preload): base says where it runs from (the runtime
+    folder), preload what it imports. Started on first use, unless one started early for that base (by this
+    process) is waiting to be told its preload; one inherited from the process that forked this one is used
+    as long as it lives; a dead one is replaced by one of this process's own."""
     with _zygotes_lock:
         z = _zygotes.get(key)
-        if z is not None and z.owner != os.getpid():  # inherited through a fork (a worker pool): not ours
-            z = None
         if z is None or not z.alive():
             if z is not None:
                 z.close()
-            z = _zygotes[key] = Zygote(launch)
+            early = _early.pop(key[0], None)
+            if early is not None and early.owner == os.getpid() and early.alive():
+                early.configure(key[1])
+                z = early
+            else:
+                if early is not None:
+                    early.close()
+                z = Zygote(launch)
+            _zygotes[key] = z
         return z
+
+
+def start_early(base: Any, launch: Callable[[int], subprocess.Popen]) -> None:
+    """Start a zygote for ``base`` now, before its preload is known (``launch`` starts ``serve(fd, None)``):
+    it imports NumPy while the grader does its own imports, and the first :func:`zygote_for` with that base
+    names its preload. Call it from the main thread: a zygote dies with the thread that started it."""
+    with _zygotes_lock:
+        if base not in _early and not any(k[0] == base for k in _zygotes):
+            _early[base] = Zygote(launch)
+
+
+def enabled() -> bool:
+    """Whether children are forked by a zygote (``AUTOGRADER_ZYGOTE=0`` starts every child from scratch)."""
+    return os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0"
+
+
+def launch(fd: int, preload: tuple[str, ...] | None) -> subprocess.Popen:
+    """Start a zygote on socket ``fd``: the child's interpreter, path and environment, in its own session;
+    ``preload`` None: told later (:func:`start_early`)."""
+    from .runner import child_environment, runtime_dir
+
+    rt = str(runtime_dir())
+    boot = f"import sys; sys.path[:0] = [{rt!r}]; from _agchild.zygote import serve; serve({fd}, {preload!r})"
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", "-B", "-c", boot],
+        cwd=rt,
+        env=child_environment(rt),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        pass_fds=[fd],
+    )
+
+
+def start(preload: tuple[str, ...] | None = None) -> None:
+    """Start this grader's zygote now, so its imports overlap the grader's: for ``preload``, or (None) one
+    told its preload by the first sandbox that needs it. Call it from the main thread (a zygote dies with
+    the thread that started it), before starting threads that grade."""
+    if not enabled():
+        return
+    from .runner import runtime_dir
+
+    base = str(runtime_dir())
+    if preload is None:
+        start_early(base, lambda fd: launch(fd, None))
+    else:
+        zygote_for((base, preload), lambda fd: launch(fd, preload))
 
 
 @atexit.register
 def close_all() -> None:
-    for z in _zygotes.values():
+    for z in [*_zygotes.values(), *_early.values()]:
         if z.owner == os.getpid():
             z.close()
     _zygotes.clear()
+    _early.clear()

@@ -170,7 +170,7 @@ class Sandbox:
             self._spawn()
 
     def _use_zygote(self) -> bool:
-        return os.environ.get("AUTOGRADER_ZYGOTE", "1") != "0"
+        return forkserver.enabled()
 
     def _zygote_key(self) -> tuple:
         return (str(runtime_dir()), self.preload)
@@ -211,18 +211,7 @@ class Sandbox:
 
     def _launch_zygote(self, fd: int) -> subprocess.Popen:
         """Start a zygote on socket ``fd``: the child's interpreter and path, NumPy and the preload imported."""
-        rt = str(runtime_dir())
-        boot = f"import sys; sys.path[:0] = [{rt!r}]; from _agchild.zygote import serve; serve({fd}, {self.preload!r})"
-        return subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", "-c", boot],
-            cwd=rt,
-            env=child_environment(rt),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            pass_fds=[fd],
-        )
+        return forkserver.launch(fd, self.preload)
 
     def _wait_ready(self) -> None:
         for _ in range(len(isolation.LAYERS) + 1):
