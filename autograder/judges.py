@@ -344,11 +344,17 @@ class Compare(_Data):
 
     def _compare_symbolic(self, label: str, got: Any, want: dict, inputs: Inputs) -> str | None:
         """Judged in a worker process (:mod:`autograder.symbolic_worker`), never here: SymPy work on the
-        student's text cannot be interrupted in this process. Sample points come from ``judge:seed``."""
+        student's text cannot be interrupted in this process. Sample points come from ``judge:seed``; in a public
+        run, ``want`` holds no answer but its values at public points (``$at``, :mod:`autograder.public_data`)."""
         from . import symbolic_worker
 
         syms = {s.name: sp.srepr(s) for s in _symbols(inputs)}
-        if self.symbolic == "asymptotic":
+        if symbolic.PUBLIC_KEY in want:
+            task, names = ("asymptotic", self.order) if self.symbolic == "asymptotic" else ("equivalent", syms)
+            verdict = symbolic_worker.public(
+                got["$srepr"], want[symbolic.PUBLIC_KEY], [syms[n] for n in names], task, functions=_functions(inputs)
+            )
+        elif self.symbolic == "asymptotic":
             order = [syms[name] for name in self.order]
             verdict = symbolic_worker.asymptotic(got["$srepr"], want["$srepr"], order, functions=_functions(inputs))
         else:
@@ -620,9 +626,10 @@ class NoMutation(_Data):
 
 
 def _withheld(expected: list) -> bool:
-    """Whether the expected SymPy answers were withheld (public data never ships them: only the form of a
-    public symbolic check is judged in a student's own run; grading always has them)."""
-    return any(isinstance(e, dict) and e.get("$srepr") == "" for e in _flat(expected))
+    """Whether the expected SymPy answers were withheld with nothing in their place (public data never ships
+    them; it ships their values at public points, ``$at``, which are judged; data written without those is
+    judged by its form only; grading always has the answers)."""
+    return any(isinstance(e, dict) and e.get("$srepr") == "" and symbolic.PUBLIC_KEY not in e for e in _flat(expected))
 
 
 def _flat(value: Any):

@@ -9,19 +9,28 @@ it kills when an answer takes too long.
 
 Equivalence (:func:`equivalent`): a bounded exact attempt (``cancel`` of the difference), then agreement at
 ``4 × 8`` points drawn from the grading seed, evaluated to 40 digits.
+
+Public values (:func:`public_values`): what public data ships in place of a reference's answer, never its text:
+its values at the sample points of the public seed (:func:`values_at_points`; a public run judges an answer by
+agreement there, :func:`agrees_at`, the same rule at other points), or, where a judge needs the whole answer (a
+count's asymptotics, the gradient a critical set must zero), a polynomial's exact values on a grid of integers
+that determines it (:func:`grid_values`), which the worker interpolates back (:func:`from_grid`) to judge by the
+hidden check's own rule.
 """
 
 from __future__ import annotations
 
 import ast
+import fractions
 import hashlib
+import itertools
 import math
 import random
 import re
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import mpmath
@@ -344,6 +353,12 @@ def sample_points(symbols: list[sp.Symbol], seed: int) -> list[dict[sp.Symbol, s
     """``len(SCALES) · POINTS_PER_SCALE`` points: each coordinate independently, ``POINTS_PER_SCALE`` per band
     of magnitudes (log-uniform), half of them negative, in shuffled order; each coordinate is a short decimal
     (``POINT_FORMAT``) held to ``POINT_DIGITS`` digits."""
+    rows = _point_texts(symbols, seed)
+    return [{s: sp.Float(c, POINT_DIGITS) for s, c in zip(symbols, row, strict=True)} for row in rows]
+
+
+def _point_texts(symbols: list[sp.Symbol], seed: int) -> list[list[str]]:
+    """The coordinates of :func:`sample_points` as their decimal texts, one row per point."""
     rng = random.Random(seed)
     columns = []
     for _ in symbols:
@@ -354,8 +369,7 @@ def sample_points(symbols: list[sp.Symbol], seed: int) -> list[dict[sp.Symbol, s
                 column.append(format(magnitude if k % 2 else -magnitude, POINT_FORMAT))
         rng.shuffle(column)
         columns.append(column)
-    count = len(SCALES) * POINTS_PER_SCALE
-    return [{s: sp.Float(col[k], POINT_DIGITS) for s, col in zip(symbols, columns, strict=True)} for k in range(count)]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[]] * (len(SCALES) * POINTS_PER_SCALE)
 
 
 def _value(expr: sp.Basic, point: dict) -> mpmath.mpc | None:
@@ -421,14 +435,20 @@ def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], s
         return Verdict(True, "equivalent")
     if seed is None:
         seed = derived_seed(sp.srepr(expected), *(sp.srepr(s) for s in symbols))
-    for point in sample_points(symbols, seed):
-        want = _value(expected, point)
+    points = sample_points(symbols, seed)
+    return _first_difference(answer, ((p, _value(expected, p)) for p in points), "")
+
+
+def _first_difference(answer: sp.Expr, expected: Iterable[tuple[dict, mpmath.mpc | None]], where: str) -> Verdict:
+    """Agreement at every (point, expected value) where the expected value is defined (not None), to ``RTOL``
+    at ``DIGITS`` digits; the message names the first point (``where`` before it) where the answer is not."""
+    for point, want in expected:
         if want is None:
             continue
         got = _value(answer, point)
         if got is None or not _agree(got, want):
             shown = "undefined" if got is None else _shown(got, want)
-            return Verdict(False, f"differs at {_fmt(point)}: expected {_shown(want, got)}, got {shown}")
+            return Verdict(False, f"differs at {where}{_fmt(point)}: expected {_shown(want, got)}, got {shown}")
     return Verdict(True, "equivalent")
 
 
@@ -480,8 +500,11 @@ def _degree_bound(expr: sp.Basic, symbols: set) -> int:
     return 1 + max((_degree_bound(a, symbols) for a in expr.args), default=0)
 
 
-def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol]) -> Verdict:
-    """Right when answer/exact → 1 as n → ∞ and then L → ∞; the message shows the exact count.
+def asymptotically_equivalent(
+    answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol], about: Callable[[sp.Basic], str] | None = None
+) -> Verdict:
+    """Right when answer/exact → 1 as n → ∞ and then L → ∞; the message shows the exact count, or, with
+    ``about`` (a public run, which never shows the count), ``about(answer)`` in its place.
 
     All of the work (the degree bound, the ratio, the limits, the words of the message) runs under one
     ``LIMIT_SECONDS`` timer; the worker's own time limit bounds it too."""
@@ -489,30 +512,39 @@ def asymptotically_equivalent(answer: sp.Basic, exact: sp.Basic, symbols: list[s
     stray = _stray(answer, symbols)
     if stray:
         return stray
+    cheap = PUBLIC_COUNT if about else _exact_text(exact)
     try:
-        return _time_limited(LIMIT_SECONDS, _asymptotic_verdict, answer, exact, symbols)
+        return _time_limited(LIMIT_SECONDS, _asymptotic_verdict, answer, exact, symbols, about)
     except MemoryError:
         raise
     except _OutOfTime:
-        return Verdict(False, f"the grader could not take the limit of your answer in time; {_exact_text(exact)}")
+        return Verdict(False, f"the grader could not take the limit of your answer in time; {cheap}")
     except Exception:  # SymPy's limit can fail on odd input
-        return Verdict(False, f"the grader could not take the limit of your answer; {_exact_text(exact)}")
+        return Verdict(False, f"the grader could not take the limit of your answer; {cheap}")
+
+
+#: What a public run's message says of the count in place of the count itself.
+PUBLIC_COUNT = "the public check knows the count only by its values at public points"
 
 
 def _exact_text(exact: sp.Basic) -> str:
     return f"the exact count under the stub's convention is {sp.expand(exact)}"
 
 
-def _asymptotic_verdict(answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol]) -> Verdict:
-    exact_text = _exact_text(exact)
+def _asymptotic_verdict(
+    answer: sp.Basic, exact: sp.Basic, symbols: list[sp.Symbol], about: Callable[[sp.Basic], str] | None
+) -> Verdict:
+    def exact_text() -> str:
+        return about(answer) if about else _exact_text(exact)
+
     degree = _degree_bound(answer, set(symbols))
     if degree > max(MAX_COUNT_DEGREE, 2 * _degree_bound(exact, set(symbols))):
-        return Verdict(False, f"your answer grows far faster than the count (degree up to {degree}); {exact_text}")
+        return Verdict(False, f"your answer grows far faster than the count (degree up to {degree}); {exact_text()}")
     ratio = asymptotic_ratio(answer, exact, symbols)
     if ratio == 1:
-        return Verdict(True, f"{answer} ~ {sp.expand(exact)} ({exact_text})")
+        return Verdict(True, f"{answer} ~ the count" if about else f"{answer} ~ {sp.expand(exact)} ({exact_text()})")
     return Verdict(
-        False, f"your answer {answer} is not asymptotically equal to the count: answer/count → {ratio}; {exact_text}"
+        False, f"your answer {answer} is not asymptotically equal to the count: answer/count → {ratio}; {exact_text()}"
     )
 
 
@@ -591,3 +623,162 @@ def critical_set(
                 where = "the origin" if point is origin else f"the point ({_fmt(point)}) of the curve w1·w2 = 1"
                 return Verdict(False, f"no solution holds {where}, which is critical: the set is incomplete")
     return Verdict(True, "the critical set")
+
+
+# -- public values: a reference's answer as numbers, never as its text -------------------------------------
+
+#: The key of a public SymPy answer in public data, beside an empty ``$srepr``: ``{"$srepr": "", "$at": values}``.
+PUBLIC_KEY = "$at"
+#: The integers of a polynomial's public grid are drawn from this range, degree + 1 of them per symbol.
+GRID_RANGE = (2, 40)
+MAX_GRID_SIZE = MAX_COUNT_DEGREE + 1  # integers per symbol the worker interpolates through
+MAX_PUBLIC_POINTS = 4_096  # points of one public answer (public data is a file a student can edit)
+MAX_VALUE_CHARS = 200
+
+
+class PublicDataError(ValueError):
+    """Public values that are not in the form release writes (a damaged or edited ``public_checks.json``)."""
+
+
+def _value_text(value: mpmath.mpc | None) -> str | list[str] | None:
+    """A value as decimal text to ``DIGITS`` significant digits (rounding 1e-40, far below ``RTOL``): the real
+    part's text, ``[re, im]`` where it is complex, None where it is undefined."""
+    if value is None:
+        return None
+    if value.imag == 0:
+        return mpmath.nstr(value.real, DIGITS)
+    return [mpmath.nstr(value.real, DIGITS), mpmath.nstr(value.imag, DIGITS)]
+
+
+def _text_value(text: object) -> mpmath.mpc | None:
+    """:func:`_value_text` read back; raises PublicDataError on anything else."""
+    if text is None:
+        return None
+    parts = text if isinstance(text, list) and len(text) == 2 else [text, "0"]
+    if not all(isinstance(t, str) and len(t) <= MAX_VALUE_CHARS and _DECIMAL.fullmatch(t) for t in parts):
+        raise PublicDataError("a value is not a decimal")
+    with mpmath.workprec(256):
+        return mpmath.mpc(mpmath.mpf(parts[0]), mpmath.mpf(parts[1]))
+
+
+def values_at_points(expected: sp.Expr, symbols: list[sp.Symbol], seed: int) -> dict:
+    """What a public check ships for an answer judged by equivalence: ``{"symbols": [name, ...], "points":
+    [[coordinate text per symbol], ...], "values": [value text, ...]}``, ``expected`` at the
+    :func:`sample_points` of ``seed`` (the public seed's), each value as :func:`_value_text` writes it."""
+    rows = _point_texts(symbols, seed)
+    points = sample_points(symbols, seed)
+    return {
+        "symbols": [s.name for s in symbols],
+        "points": rows,
+        "values": [_value_text(_value(expected, p)) for p in points],
+    }
+
+
+def _names(at: Mapping, symbols: list[sp.Symbol]) -> list[sp.Symbol]:
+    by_name = {s.name: s for s in symbols}
+    names = at.get("symbols") if isinstance(at, Mapping) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n in by_name for n in names):
+        raise PublicDataError("its symbols are not the case's")
+    return [by_name[n] for n in names]
+
+
+def _shipped_points(at: Mapping, symbols: list[sp.Symbol]) -> list[tuple[dict, mpmath.mpc | None]]:
+    """The (point, expected value) pairs of :func:`values_at_points`; raises PublicDataError."""
+    syms = _names(at, symbols)
+    rows, values = at.get("points"), at.get("values")
+    if not (isinstance(rows, list) and isinstance(values, list) and len(rows) == len(values) <= MAX_PUBLIC_POINTS):
+        raise PublicDataError("its points and values do not match")
+    out = []
+    for row, value in zip(rows, values, strict=True):
+        if not (isinstance(row, list) and len(row) == len(syms)):
+            raise PublicDataError("a point has the wrong number of coordinates")
+        if not all(isinstance(c, str) and len(c) <= 40 and _DECIMAL.fullmatch(c) for c in row):
+            raise PublicDataError("a coordinate is not a decimal")
+        out.append(({s: sp.Float(c, POINT_DIGITS) for s, c in zip(syms, row, strict=True)}, _text_value(value)))
+    return out
+
+
+def agrees_at(answer: sp.Basic, symbols: list[sp.Symbol], at: Mapping) -> Verdict:
+    """A public run's equivalence: ``answer`` takes the values :func:`values_at_points` shipped, by the rule of
+    :func:`equivalent` at its sample points (``RTOL`` at ``DIGITS`` digits, points where the reference is
+    undefined skipped); the message names the first public point where it does not. In the worker."""
+    if not isinstance(answer, sp.Expr):
+        return Verdict(False, f"the answer is a {type(answer).__name__}, not an expression")
+    answer = rename_to(answer, symbols)
+    stray = _stray(answer, symbols)
+    if stray:
+        return stray
+    return _first_difference(answer, _shipped_points(at, symbols), "the public point ")
+
+
+def grid_values(expected: sp.Expr, symbols: list[sp.Symbol], seed: int) -> dict:
+    """What a public check ships for an answer its judge needs whole (a count judged asymptotically, the gradient
+    a critical set must zero): ``{"symbols": [name, ...], "grid": [[integer, ...] per symbol], "values": [exact
+    value text, ...]}``, the polynomial ``expected`` at every point of a grid of degree + 1 distinct integers per
+    symbol (drawn from ``seed``), row-major. They determine it: :func:`from_grid` gives it back. Raises
+    ValueError where ``expected`` is no polynomial in ``symbols`` with rational coefficients."""
+    try:
+        poly = sp.Poly(sp.expand(expected), *symbols)
+    except sp.PolynomialError:
+        raise ValueError(f"{expected} is not a polynomial in {symbols}: a public check cannot ship it") from None
+    if not all(c.is_Rational for c in poly.coeffs()) or max(poly.degree_list(), default=0) >= MAX_GRID_SIZE:
+        raise ValueError(f"{expected} is not a polynomial of degree < {MAX_GRID_SIZE} with rational coefficients")
+    rng = random.Random(seed ^ 0x6121D)
+    grid = [sorted(rng.sample(range(*GRID_RANGE), d + 1)) for d in poly.degree_list()]
+    values = [poly.eval(tuple(point)) if point else poly.as_expr() for point in itertools.product(*grid)]
+    at = {"symbols": [s.name for s in symbols], "grid": grid, "values": [str(sp.Rational(v)) for v in values]}
+    if sp.expand(from_grid(at, symbols) - expected) != 0:  # pragma: no cover (interpolation is exact)
+        raise ValueError(f"the grid of {expected} does not give it back")
+    return at
+
+
+def _shipped_grid(at: Mapping, symbols: list[sp.Symbol]) -> tuple[list[sp.Symbol], list[list[int]], list[sp.Rational]]:
+    """The symbols, grid and values of :func:`grid_values`; raises PublicDataError."""
+    syms, grid, texts = _names(at, symbols), at.get("grid"), at.get("values")
+    if not (isinstance(grid, list) and len(grid) == len(syms)):
+        raise PublicDataError("its grid does not match its symbols")
+    for g in grid:
+        if not (isinstance(g, list) and 0 < len(g) <= MAX_GRID_SIZE and len(set(g)) == len(g)):
+            raise PublicDataError("a grid is not a list of distinct integers")
+        if not all(type(v) is int and abs(v) < 10**6 for v in g):
+            raise PublicDataError("a grid is not a list of small integers")
+    if not (isinstance(texts, list) and len(texts) == math.prod(len(g) for g in grid) <= MAX_PUBLIC_POINTS):
+        raise PublicDataError("its values do not fill its grid")
+    values = []
+    for t in texts:
+        try:
+            f = fractions.Fraction(t) if isinstance(t, str) and len(t) <= MAX_VALUE_CHARS else None
+        except ValueError:
+            f = None
+        if f is None:
+            raise PublicDataError("a value is not an exact rational")
+        values.append(sp.Rational(f.numerator, f.denominator))
+    return syms, grid, values
+
+
+def from_grid(at: Mapping, symbols: list[sp.Symbol]) -> sp.Expr:
+    """The polynomial :func:`grid_values` shipped, by Lagrange interpolation on its grid (exact: the unique
+    polynomial of degree < the grid's size in each symbol through its values). In the worker."""
+    syms, grid, values = _shipped_grid(at, symbols)
+    bases = [
+        [sp.Mul(*[(s - xj) / sp.Integer(xi - xj) for j, xj in enumerate(g) if j != i]) for i, xi in enumerate(g)]
+        for s, g in zip(syms, grid, strict=True)
+    ]
+    terms = (v * sp.Mul(*b) for v, b in zip(values, itertools.product(*bases), strict=True))
+    return sp.expand(sp.Add(*terms))
+
+
+def grid_difference(answer: sp.Basic, at: Mapping, symbols: list[sp.Symbol]) -> str:
+    """A public run's words on a count in place of the count: the first point of the shipped grid where
+    ``answer`` takes another value (``at the public point n = 7, L = 3 the count is 147, your answer 294``)."""
+    syms, grid, values = _shipped_grid(at, symbols)
+    answer = rename_to(answer, symbols)
+    for point, want in zip(itertools.product(*grid), values, strict=True):
+        where = {s: sp.Integer(v) for s, v in zip(syms, point, strict=True)}
+        got, exact = _value(answer, where), _value(want, {})
+        if got is None or exact is None or not _agree(got, exact):
+            whole = got is not None and got.imag == 0 and mpmath.isint(got.real) and abs(got.real) < 10**30
+            shown = "undefined" if got is None else str(int(got.real)) if whole else _shown(got)
+            named = ", ".join(f"{s} = {v}" for s, v in where.items())
+            return f"at the public point {named} the count is {want}, your answer {shown}"
+    return PUBLIC_COUNT

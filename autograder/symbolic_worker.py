@@ -20,7 +20,10 @@ grading thread that needs one), and a forked grader process starts its own.
 Protocol, one JSON object per line: the worker writes ``{"ready": true}`` once SymPy is imported, then one
 reply ``{"id", "ok", "message", "names"[, "restart"]}`` per request ``{"id", "task", ...}``. Tasks:
 ``equivalent`` (answer, expected, symbols, seed), ``asymptotic`` (answer, expected, symbols in the limits'
-order) and ``names`` (answer): answers are the student's ``srepr`` text, the rest the grader's own.
+order), ``names`` (answer) and ``critical_set`` (answer: the solutions, gradient, symbols, seed, cover): answers
+are the student's ``srepr`` text, the rest the grader's own. In a public run the reference's answers are not
+there: ``at`` (the values public data shipped, :func:`autograder.symbolic.values_at_points` or
+:func:`~autograder.symbolic.grid_values`) replaces ``expected``, and ``gradient_at`` replaces ``gradient``.
 """
 
 from __future__ import annotations
@@ -115,6 +118,8 @@ def _handle(line: bytes, symbolic: Any, memory_bytes: int) -> dict:
     try:
         verdict = _judge(request, symbolic)
         reply = {"ok": bool(verdict.ok), "message": verdict.message, "names": list(verdict.names)}
+    except symbolic.PublicDataError as exc:
+        reply = {"ok": False, "message": f"the public checks' data is damaged ({exc}); download the assignment again"}
     except symbolic.AnswerError as exc:
         reply = {"ok": False, "message": str(exc)}
     except MemoryError:
@@ -143,11 +148,20 @@ def _judge(request: dict, symbolic: Any) -> Verdict:
         names = sorted({str(s.name)[:200] for s in answer.free_symbols})
         return Verdict(True, "", tuple(names[:MAX_NAMES]))
 
-    expected, symbols = trusted(request["expected"]), [trusted(t) for t in request["symbols"]]
-    if request["task"] == "equivalent":
-        return symbolic.equivalent(answer, expected, symbols, seed=int(request["seed"]))
-    if request["task"] == "asymptotic":
-        return symbolic.asymptotically_equivalent(answer, expected, symbols)
+    symbols = [trusted(t) for t in request["symbols"]]
+    if "at" in request:  # a public run: the reference's values at public points, never its text
+        at = request["at"]
+        if request["task"] == "equivalent":
+            return symbolic.agrees_at(answer, symbols, at)
+        if request["task"] == "asymptotic":
+            exact = symbolic.from_grid(at, symbols)
+            return symbolic.asymptotically_equivalent(
+                answer, exact, symbols, about=lambda a: symbolic.grid_difference(a, at, symbols)
+            )
+    elif request["task"] == "equivalent":
+        return symbolic.equivalent(answer, trusted(request["expected"]), symbols, seed=int(request["seed"]))
+    elif request["task"] == "asymptotic":
+        return symbolic.asymptotically_equivalent(answer, trusted(request["expected"]), symbols)
     raise ValueError(f"unknown task {request['task']!r}")
 
 
@@ -157,7 +171,11 @@ def _critical_set(request: dict, symbolic: Any, trusted: Any, functions: dict) -
     if not isinstance(solutions, list) or not all(isinstance(s, dict) for s in solutions):
         raise symbolic.AnswerError("the solutions could not be read")
     parsed = [{str(k): symbolic.parse_srepr(v, functions) for k, v in s.items()} for s in solutions]
-    gradient, symbols = [trusted(t) for t in request["gradient"]], [trusted(t) for t in request["symbols"]]
+    symbols = [trusted(t) for t in request["symbols"]]
+    if "gradient_at" in request:  # a public run: the gradient rebuilt from its values on a grid
+        gradient = [symbolic.from_grid(at, symbols) for at in request["gradient_at"]]
+    else:
+        gradient = [trusted(t) for t in request["gradient"]]
     return symbolic.critical_set(parsed, gradient, symbols, int(request["seed"]), bool(request["cover"]))
 
 
@@ -421,6 +439,22 @@ def equivalent(
     return _verdict({**request, "functions": dict(functions or {})}, workers)
 
 
+def public(
+    answer: str,
+    at: Mapping,
+    symbols: list[str],
+    task: str = "equivalent",
+    workers: Workers | None = None,
+    functions: Mapping[str, str] | None = None,
+) -> Verdict:
+    """A public run's judgement of the student's ``srepr`` text ``answer`` against the values public data shipped
+    for the reference's answer (``at``): by equivalence at the shipped points (:func:`autograder.symbolic.agrees_at`)
+    or, with ``task="asymptotic"`` (``symbols`` in the limits' order), by the count rebuilt from its grid
+    (:func:`~autograder.symbolic.from_grid`), judged as grading judges it; ``functions`` as for :func:`equivalent`."""
+    request = {"task": task, "answer": answer, "at": at, "symbols": symbols, "functions": dict(functions or {})}
+    return _verdict(request, workers)
+
+
 def asymptotic(
     answer: str,
     exact: str,
@@ -443,20 +477,22 @@ def symbol_names(answer: str, workers: Workers | None = None, functions: Mapping
 
 def critical_set(
     solutions: list[dict[str, str]],
-    gradient: list[str],
+    gradient: list[str] | list[Mapping],
     symbols: list[str],
     seed: int,
     cover: bool,
     workers: Workers | None = None,
 ) -> Verdict:
     """Whether the student's solution families (dicts symbol name -> ``srepr`` text) form the critical set of
-    ``gradient`` (the grader's ``srepr`` texts in ``symbols``), judged in a worker by
-    :func:`autograder.symbolic.critical_set`: every family zeroes the gradient and, with ``cover``, together
-    they hold the origin and the points (t, 1/t) drawn from ``seed``."""
+    ``gradient`` (the grader's ``srepr`` texts in ``symbols``; in a public run, the grids public data shipped,
+    :func:`autograder.symbolic.grid_values`), judged in a worker by :func:`autograder.symbolic.critical_set`:
+    every family zeroes the gradient and, with ``cover``, together they hold the origin and the points (t, 1/t)
+    drawn from ``seed``."""
+    shipped = bool(gradient) and all(isinstance(g, Mapping) for g in gradient)
     request = {
         "task": "critical_set",
         "answer": json.dumps(solutions),
-        "gradient": list(gradient),
+        "gradient_at" if shipped else "gradient": list(gradient),
         "symbols": list(symbols),
         "seed": int(seed),
         "cover": bool(cover),
