@@ -239,6 +239,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     required = _required_layers(args)
     if required is None:
         return 2
+    if getattr(args, "scheduler", None):  # Dask (an extra) is there and local:N well formed, before the canary
+        from .distributed import DaskUnavailable, check_scheduler
+
+        try:
+            check_scheduler(args.scheduler)
+        except (DaskUnavailable, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if getattr(args, "device", None):  # the reference's device, for this process and the batch's workers
         from source_lib.backend import set_default_device
 
@@ -286,6 +294,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 log=stderr_log,
                 variants=variants,
                 require=required,
+                scheduler=getattr(args, "scheduler", None),
             )
         )
     except InternalError as exc:
@@ -483,6 +492,15 @@ def build_parser() -> argparse.ArgumentParser:
         "an interrupted batch resumes from it",
     )
     p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster instead of --jobs: a dask.distributed scheduler's address (tcp://host:8786; "
+        "dask-jobqueue on Slurm, dask-kubernetes) or local:N, a LocalCluster of N single-threaded workers here. "
+        "Each worker grades in its own sandbox with its own solutions/ (a checkout or $AUTOGRADER_SOLUTIONS); "
+        "the submissions' files are sent as bytes (no shared filesystem needed); this process writes --out. "
+        "Needs pip install 'nnopt-autograder[dask]'",
+    )
     p.add_argument("--format", choices=("table", "json", "gradescope"), default="table", help="what to print")
     p.add_argument("--seed", type=int, help="reproduce a grading: the seed of an earlier result")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded in --out")
