@@ -179,3 +179,16 @@ def test_a_forward_that_writes_its_perturbed_input_is_seen():
     probed = [r for r in reports if r["name"].startswith("f+")]
     assert probed and all(r["mutated"] == ["x"] for r in probed)
     assert np.count_nonzero(inputs["x"])  # the case's own θ is untouched
+
+
+def test_a_submission_that_replaces_numpys_generator_does_not_move_the_points(tmp_path):
+    """The child draws the directions with the generator bound before any student code ran."""
+    patched = "import numpy as np\nnp.random.default_rng = lambda seed=None: np.random.Generator(np.random.PCG64(0))\n"
+    (tmp_path / "echo.py").write_text(patched + textwrap.dedent(ECHO))
+    rng = np.random.default_rng(9)
+    inputs = CONV.expand(conv_inputs(rng), rng)
+    req = request(CONV, inputs)
+    with Sandbox({"echo.py": tmp_path / "echo.py"}) as sb:
+        reply = sb.run(req, 10.0)
+    got = {r["label"]: wire.decode(v) for r, v in zip(req["returns"], reply["returns"], strict=True)}
+    assert got["out+000"].tobytes() == expected_points(CONV, inputs, 0, 1).tobytes()

@@ -33,7 +33,10 @@ import numpy as np
 #: The name of the input that holds a gradient check's probes (sent to the child with the inputs).
 SPEC = "fd:probes"
 
-_deepcopy = copy.deepcopy  # bound at import, before any student code runs in the child
+# Bound at import, before any student code runs in the child (a submission that replaces them changes its own
+# points only, and the grader, which judges the forward's values at the points it expands itself, fails it)
+_deepcopy = copy.deepcopy
+_default_rng = np.random.default_rng
 
 
 def _shape(inputs: dict, path: list | tuple) -> tuple[int, ...]:
@@ -46,7 +49,7 @@ def _shape(inputs: dict, path: list | tuple) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=2)  # a probe's + and − points, and every input of one call, share its direction
 def _unit(seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
     """The random unit direction of ``seed`` over arrays of ``shapes`` (read-only arrays)."""
-    rng = np.random.default_rng(seed)
+    rng = _default_rng(seed)
     d = [rng.standard_normal(shape) for shape in shapes]
     norm = np.sqrt(sum(float(np.sum(v * v)) for v in d)) or 1.0
     out = tuple(v / norm for v in d)
