@@ -15,7 +15,7 @@ Every verdict fails closed through :func:`autograder.judges.agree` / :func:`~aut
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -59,8 +59,14 @@ class CriticalSet(_Kind):
     reference's gradient (the student's own gradient is never used). In the symbolic worker, never here:
     every solution, substituted into the reference's gradient, must be 0 (equivalence to 0 at points drawn from
     the grading seed); with ``cover``, the solutions must also hold the origin and points (t, 1/t) for secret t.
-    Keys are matched by name, so {w1: 1/w2} and {w2: 1/w1} both pass.
+    Keys are matched by name, so {w1: 1/w2} and {w2: 1/w1} both pass. In a public run the reference's gradient
+    is there only as its values on a grid (``$at``, :func:`autograder.symbolic.grid_values`), which the worker
+    interpolates back: the same judgement on the public seed's points.
     """
+
+    #: How public data ships the reference's SymPy answers in each returned value: its own solutions never
+    #: (the judge never reads them), its gradient on a grid that determines it.
+    public_answers: ClassVar[tuple[str, ...]] = ("withheld", "grid")
 
     program_: Program
     cover: bool = True
@@ -97,7 +103,7 @@ class CriticalSet(_Kind):
                     sol[name] = value["$srepr"]
             solutions.append(sol)
         syms = [sp.srepr(s) for s in _symbols(inputs)]
-        texts = [g["$srepr"] for g in gradient]
+        texts = [g.get(symbolic.PUBLIC_KEY) or g["$srepr"] for g in gradient]
         seed = int(inputs.get(symbolic.SEED_INPUT, 0))
         verdict = symbolic_worker.critical_set(solutions, texts, syms, seed, self.cover)
         if not verdict.ok:

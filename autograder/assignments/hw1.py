@@ -395,6 +395,42 @@ def symbols_case(c: int, i: int, j: int) -> Case:
     return Case(f"C = {c}, i = {i}, j = {j}", lambda rng: {"xs": xs, "i": i, "j": j})
 
 
+def symbolic_checks(
+    fn: str,
+    what: str,
+    program: Program,
+    points: tuple[float, float],
+    public: tuple[Case, ...],
+    hidden: tuple[Case, ...],
+) -> tuple[Check, Check]:
+    """A symbolic answer's two checks, ``points = (total, public share)``: a public one (``values``: in a self-check,
+    its values at the public points whose expected values ship, never the answer) and the hidden ``equivalent``.
+    Both judge by equivalence at points drawn from the grading seed when graded."""
+    total, share = points
+    return (
+        Check(
+            problem="p2",
+            function=fn,
+            aspect="values",
+            title=f"{fn} is {what}: its values at sample points (any form)",
+            points=share,
+            public=True,
+            judge=Compare(program),
+            cases=public,
+        ),
+        Check(
+            problem="p2",
+            function=fn,
+            aspect="equivalent",
+            title=f"{fn} is {what} (any form)",
+            points=total - share,
+            public=False,
+            judge=Compare(program),
+            cases=hidden,
+        ),
+    )
+
+
 P2_CHECKS = (
     Check(
         problem="p2",
@@ -495,35 +531,29 @@ P2_CHECKS = (
         ),
         cases=(Case("x of shape (3, 4)", backward_case((3, 4))), Case("x of shape (5,)", backward_case((5,)))),
     ),
-    Check(
-        problem="p2",
-        function="sigmoid_grad_expr",
-        aspect="equivalent",
-        title="sigmoid_grad_expr is σ'(x) (any form)",
-        points=2,
-        public=False,
-        judge=Compare(call("sigmoid_grad_expr", "x")),
-        cases=(Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+    *symbolic_checks(
+        "sigmoid_grad_expr",
+        "σ'(x)",
+        call("sigmoid_grad_expr", "x"),
+        (2, 1),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
     ),
-    Check(
-        problem="p2",
-        function="sigmoid_grad2_expr",
-        aspect="equivalent",
-        title="sigmoid_grad2_expr is σ''(x) (any form)",
-        points=2,
-        public=False,
-        judge=Compare(call("sigmoid_grad2_expr", "x")),
-        cases=(Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+    *symbolic_checks(
+        "sigmoid_grad2_expr",
+        "σ''(x)",
+        call("sigmoid_grad2_expr", "x"),
+        (2, 1),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
+        (Case("x a SymPy Symbol", lambda rng: dict(SYM_X)),),
     ),
-    Check(
-        problem="p2",
-        function="log_softmax_grad_expr",
-        aspect="equivalent",
-        title="log_softmax_grad_expr is ∂ log_softmax_i/∂x_j (any form)",
-        points=1,
-        public=False,
-        judge=Compare(call("log_softmax_grad_expr", "xs", "i", "j")),
-        cases=(symbols_case(3, 0, 0), symbols_case(3, 0, 2), symbols_case(4, 3, 1), symbols_case(1, 0, 0)),
+    *symbolic_checks(
+        "log_softmax_grad_expr",
+        "∂ log_softmax_i/∂x_j",
+        call("log_softmax_grad_expr", "xs", "i", "j"),
+        (1, 0.5),
+        (symbols_case(3, 0, 0), symbols_case(3, 0, 2)),
+        (symbols_case(4, 3, 1), symbols_case(1, 0, 0)),
     ),
 )
 

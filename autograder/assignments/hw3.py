@@ -2,8 +2,9 @@
 
 Points: p1 40, p2 35, p3 25. A check's points are split evenly over its cases. Grading draws every input from the
 grading seed (public checks: from the public seed; their expected values ship with the bundle, SymPy answers
-withheld). The text's own numbers (H(0, 0) = [[0, −2], [−2, 0]], eigenvalues ±2, a saddle, escape along
-±[1, 1]/√2) are checked as claims on the student's own functions, each only where the values are right.
+as their values at public points, never as text). The text's own numbers (H(0, 0) = [[0, −2], [−2, 0]],
+eigenvalues ±2, a saddle, escape along ±[1, 1]/√2) are checked as claims on the student's own functions, each
+only where the values are right.
 
 - p1: SymPy answers judged by meaning in the symbolic worker: the loss, the gradient (a list, in order: a
   swapped call gradient_expr(b, a) tests it) and the Hessian (a 2×2 sp.Matrix, entry by entry) by equivalence at
@@ -227,9 +228,20 @@ P1_CHECKS = (
     Check(
         problem="p1",
         function="gradient_expr",
+        aspect="values",
+        title="gradient_expr is [∂L/∂w1, ∂L/∂w2]: its values at sample points (any form)",
+        points=2,
+        public=True,
+        judge=Compare(Program((Call("r", "gradient_expr", ("w1", "w2")),), (("(∂L/∂w1, ∂L/∂w2)", "r"),))),
+        cases=TEXT_SYMBOLS,
+        hint="Eq. 3.7: the chain rule keeps the factor 2 of the square.",
+    ),
+    Check(
+        problem="p1",
+        function="gradient_expr",
         aspect="equivalent",
         title="gradient_expr is [∂L/∂w1, ∂L/∂w2] in that order (any form)",
-        points=9,
+        points=7,
         public=False,
         judge=Compare(Program((Call("r", "gradient_expr", ("w1", "w2")),), (("(∂L/∂w1, ∂L/∂w2)", "r"),))),
         cases=SYMBOL_CASES + (SWAPPED,),
@@ -238,9 +250,20 @@ P1_CHECKS = (
     Check(
         problem="p1",
         function="hessian_expr",
+        aspect="values",
+        title="hessian_expr is the 2×2 sp.Matrix of second derivatives: its entries' values at sample points",
+        points=2,
+        public=True,
+        judge=Compare(hessian_program(False)),
+        cases=TEXT_SYMBOLS,
+        hint="Eq. 3.8: H_12 = ∂/∂w2 [2(1 − w1 w2)(−w2)] needs the product rule: −2 + 4 w1 w2.",
+    ),
+    Check(
+        problem="p1",
+        function="hessian_expr",
         aspect="equivalent",
         title="hessian_expr is the 2×2 sp.Matrix of second derivatives, entry by entry (any form)",
-        points=9,
+        points=7,
         public=False,
         judge=Compare(hessian_program(False)),
         cases=SYMBOL_CASES + (SWAPPED,),
@@ -270,9 +293,20 @@ P1_CHECKS = (
     Check(
         problem="p1",
         function="critical_points",
+        aspect="values",
+        title="critical_points: every solution zeroes the gradient, and they hold the origin and points of w1·w2 = 1",
+        points=2,
+        public=True,
+        judge=CriticalSet(critical_program(), cover=True),
+        cases=TEXT_SYMBOLS,
+        hint="The origin is not the only critical point: on w1·w2 = 1 the factor 1 − w1·w2 vanishes.",
+    ),
+    Check(
+        problem="p1",
+        function="critical_points",
         aspect="covers",
         title="critical_points holds the origin and every point of the curve w1·w2 = 1",
-        points=6,
+        points=4,
         public=False,
         judge=CriticalSet(critical_program(), cover=True),
         cases=TEXT_SYMBOLS,
