@@ -1,4 +1,5 @@
-"""Grade one submission or a whole class: the canary first, then every submission, results written as they
+"""Grade one submission or a whole class: the canary (the reference graded through the sandbox) beside the
+first submissions, whose results wait until it has passed; then every submission, results written as they
 finish (atomically, one JSON file each), so an interrupted batch resumes where it stopped."""
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import secrets
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from . import assignments
 from .checks import Assignment
 from .feedback import write_feedback
 from .grading import InternalError, ReferenceExpectations, SubmissionResult, grade_files, summarize
+from .sandbox import forkserver
 from .sandbox.isolation import SandboxUnavailable
 from .sandbox.isolation import require as require_layers
 from .submission import discover, load, missing_modules
@@ -91,6 +95,58 @@ def canary(
             f"{expectations.seed}); refusing to grade.\n  " + "\n  ".join(lost or [str(result.error)])
         )
     return result
+
+
+class CanaryGate:
+    """Whether the canary has passed, seen by the grader's threads and its pool workers (``context``: the
+    module or multiprocessing context whose ``Event`` they share): the results of submissions graded beside
+    the canary wait here, unwritten, until it has passed, and are dropped if it failed."""
+
+    def __init__(self, context: Any = threading):
+        self._settled, self._passed = context.Event(), context.Event()
+
+    def open(self) -> None:
+        self._passed.set()
+        self._settled.set()
+
+    def shut(self) -> None:
+        self._settled.set()
+
+    def failed(self) -> bool:
+        """True once the canary has failed (never blocks)."""
+        return self._settled.is_set() and not self._passed.is_set()
+
+    def wait(self) -> bool:
+        """Wait for the canary's verdict: True if it passed."""
+        self._settled.wait()
+        return self._passed.is_set()
+
+
+class CanaryRun:
+    """:func:`canary` in a thread of its own, beside the first submissions; :meth:`settle` waits for it and
+    raises what stopped it (:class:`InternalError`: the reference lost points; refusing to grade)."""
+
+    def __init__(self, assignment: Assignment, expectations: ReferenceExpectations, gate: CanaryGate):
+        self.gate, self.error = gate, None
+        self.thread = threading.Thread(target=self._run, args=(assignment, expectations), name="canary", daemon=True)
+
+    def start(self) -> CanaryRun:
+        self.thread.start()
+        return self
+
+    def _run(self, assignment: Assignment, expectations: ReferenceExpectations) -> None:
+        try:
+            canary(assignment, expectations)
+        except BaseException as exc:
+            self.error = exc
+            self.gate.shut()
+        else:
+            self.gate.open()
+
+    def settle(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -268,7 +324,7 @@ class Claim:
             os.close(fd)  # closing the only descriptor of the open file drops the lock
 
 
-GRADED, DONE, CLAIMED = "graded", "done", "claimed"
+GRADED, DONE, CLAIMED, DROPPED = "graded", "done", "claimed", "dropped"
 #: The folder of ``--out`` the feedback pages go to (:mod:`autograder.feedback`).
 FEEDBACK = "feedback"
 
@@ -282,6 +338,7 @@ def grade_claimed(
     newer_than: float | None,
     block: bool,
     variant: tuple[str, dict] | None = None,
+    gate: CanaryGate | None = None,
 ) -> tuple[str, SubmissionResult | None]:
     """Grade one submission and write its result, under its claim when there is an output folder.
 
@@ -289,6 +346,8 @@ def grade_claimed(
     or by another grader while this one waited), or (CLAIMED, None) when another grader holds it and
     ``block`` is false. ``newer_than`` is None to keep finished results, else the start of a ``--force`` run.
     ``variant`` is (student, numbers) when the submission is graded on that student's own numbers.
+    With a ``gate`` (the canary still running), the result is written only once the canary has passed; if
+    it failed, nothing is written and (DROPPED, None) is returned.
     """
 
     def grade() -> SubmissionResult:
@@ -313,7 +372,11 @@ def grade_claimed(
         prior = load_done(out, name, assignment.name, expectations.seed, newer_than)
         if prior is not None:
             return DONE, prior
+        if gate is not None and gate.failed():
+            return DROPPED, None
         result = grade()
+        if gate is not None and not gate.wait():
+            return DROPPED, None
         store_result(out, name, result)
         return GRADED, result
     finally:
@@ -390,13 +453,19 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(name: str, seed: int, parent: int | None = None, require: tuple[str, ...] = ()) -> None:
+def _init_worker(
+    name: str, seed: int, parent: int | None = None, require: tuple[str, ...] = (), gate: CanaryGate | None = None
+) -> None:
+    """A pool worker's set-up. A forked one finds the grader's assignment and references (every check's
+    expected values computed) in :data:`_worker` and its zygote in :mod:`forkserver`, inherited; a spawned
+    one builds its own."""
     if parent is not None:
         die_with_parent(parent)
     require_layers(require, check=False)  # a spawned worker too insists on what the grader does
-    assignment = assignments.get(name)
-    _worker["assignment"] = assignment
-    _worker["expectations"] = ReferenceExpectations(assignment, seed)
+    if _worker.get("key") != (name, seed):
+        assignment = assignments.get(name)
+        _worker.update(key=(name, seed), assignment=assignment, expectations=ReferenceExpectations(assignment, seed))
+    _worker["gate"] = gate
 
 
 def _grade_in_worker(
@@ -411,6 +480,7 @@ def _grade_in_worker(
         newer_than,
         block,
         variant,
+        _worker["gate"] if out is not None else None,
     )
 
 
@@ -446,10 +516,9 @@ def grade_many(
     required = tuple(require_layers(require))
     started = time.time()
     assignment = assignments.get(assignment_name)
+    forkserver.start(assignment.preload(assignment.checks))  # its imports overlap the references' (main thread)
     seed = settle_seed(out, assignment_name, seed)
     expectations = ReferenceExpectations(assignment, seed)
-    if run_canary:
-        canary(assignment, expectations)
     todo = discover(paths, assignment)
     names = _unique_names(todo)
     total, done = len(todo), 0
@@ -477,12 +546,19 @@ def grade_many(
             if priors
             else f"grading {total} into {out} (seed {seed})" + (", regrading every one" if force else "")
         )
-    for prior in refused + priors:
-        done += 1
-        if progress:
-            progress(done, total, prior)
-        yield prior
     newer_than = started if force else None
+    if run_canary or pending:  # every check's expected values, once: the canary, this process and forked workers
+        for check in assignment.checks:  # share them (and no two threads compute one)
+            expectations.cases(check)
+    use_pool = scheduler is None and jobs > 1 and len(pending) > 1
+    context = _pool_context() if use_pool else None
+    gate = CanaryGate(context or threading) if run_canary else None
+    checking = None if gate is None else CanaryRun(assignment, expectations, gate)
+
+    def settled() -> None:
+        """Wait for the canary; raises its error (nothing is written or yielded before it passed)."""
+        if checking is not None:
+            checking.settle()
 
     def finish(result: SubmissionResult) -> SubmissionResult:
         nonlocal done
@@ -491,15 +567,29 @@ def grade_many(
             progress(done, total, result)
         return result
 
+    def released(results: Iterator[SubmissionResult]) -> Iterator[SubmissionResult]:
+        """The results found finished, then the graded ones, each once the canary has passed: the first
+        submissions are graded beside it, their results held back until then."""
+        first = next(results, None)
+        settled()
+        for prior in refused + priors:
+            yield finish(prior)
+        if first is not None:
+            yield finish(first)
+            for result in results:
+                yield finish(result)
+
     def waiting(items: list[tuple[Path, str]]) -> None:
         if log and items:
             names = ", ".join(n for _, n in items)
             log(f"{len(items)} being graded by another grader of {out}; waiting for them: {names}")
 
+    held = gate if out is not None else None  # results to write wait for the canary; others are held back here
+
     def in_process(rounds: list[tuple[Path, str]], block: bool) -> Iterator[tuple[Path, str, str, SubmissionResult]]:
         for path, name in rounds:
             status, result = grade_claimed(
-                path, name, assignment, expectations, out, newer_than, block, variant_of.get(name)
+                path, name, assignment, expectations, out, newer_than, block, variant_of.get(name), held
             )
             yield path, name, status, result
 
@@ -519,6 +609,7 @@ def grade_many(
                 except Exception as exc:
                     status = GRADED
                     result = _failed(name, assignment, seed, f"internal grader error: {exc}", time.monotonic())
+                    settled()
                     _record_failure(out, name, result)
                 yield path, name, status, result
 
@@ -532,27 +623,45 @@ def grade_many(
             for path, name, status, result in graded(rounds, block):
                 if status == CLAIMED:
                     claimed.append((path, name))
+                elif status == DROPPED:  # the canary failed while it was graded
+                    settled()
+                    raise InternalError("the canary failed")
                 else:
-                    yield finish(result)
+                    yield result
             waiting(claimed)
             rounds, block = claimed, True
 
-    if scheduler is not None and pending:  # Dask is imported only here
-        from .distributed import cluster_grader
+    if not use_pool:
+        if checking is not None:
+            checking.start()
+        if scheduler is not None and pending:  # Dask is imported only here
+            from .distributed import cluster_grader
 
-        with cluster_grader(scheduler, assignment, expectations, out, newer_than, variant_of, required) as graded:
-            yield from rounds_of(graded)
+            with cluster_grader(scheduler, assignment, expectations, out, newer_than, variant_of, required) as graded:
+                settled()  # this process writes what the cluster grades: the cluster starts beside the canary
+                yield from released(rounds_of(graded))
+            return
+        yield from released(rounds_of(in_process))
         return
-    if jobs <= 1 or len(pending) <= 1:
-        yield from rounds_of(in_process)
-        return
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-        initargs=(assignment_name, seed, os.getpid(), required),
-    ) as pool:
-        yield from rounds_of(in_pool(pool))
+    if context.get_start_method() == "fork":  # inherited by the workers: nothing computed again
+        _worker.update(key=(assignment_name, seed), assignment=assignment, expectations=expectations)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(assignment_name, seed, os.getpid(), required, gate),
+        ) as pool:
+            pool.submit(int)  # forks every worker now (fork context), before the canary's thread exists
+            if checking is not None:
+                checking.start()
+            try:
+                yield from released(rounds_of(in_pool(pool)))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        _worker.clear()
 
 
 def _pool_context():

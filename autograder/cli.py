@@ -229,6 +229,10 @@ def _required_layers(args: argparse.Namespace) -> list[str] | None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    if args.submissions and not getattr(args, "nbgrader_course", None):
+        from .sandbox import forkserver  # first, before the heavy imports below: the zygote's imports overlap them
+
+        forkserver.start()  # (its preload is named once the assignment is known)
     from . import report
     from .assignments import get
     from .batch import grade_many, progress_bar, stderr_log, write_atomic, write_missing_feedback

@@ -526,3 +526,82 @@ def test_pool_workers_end_when_only_the_grader_itself_is_killed(tmp_path):
             proc.wait()
         kill_pids(alive(tree))
     assert tree, "the grader had started workers"
+
+
+# -- the canary beside the first submissions; forked workers inherit the references ------------------------
+
+
+@pytest.fixture
+def marked_grading(monkeypatch, tmp_path):
+    """grade_path replaced by an instant fake that leaves a marker file per submission it graded (seen
+    across the processes of a --jobs pool); returns the markers' folder."""
+    marks = tmp_path / "graded-marks"
+    marks.mkdir()
+
+    def fake(path, assignment, expectations):
+        (marks / Path(path).name).touch()
+        result = batch._failed(batch.submission_name(Path(path)), assignment, expectations.seed, "", time.monotonic())
+        result.error, result.score = None, 1.0
+        return result
+
+    monkeypatch.setattr(batch, "grade_path", fake)
+    return marks
+
+
+def slow_canary(marks: Path, seen: dict, passes: bool):
+    """A canary that decides only once a submission has been graded beside it, noting what was written then."""
+
+    def canary(assignment, expectations, problems=None):
+        wait_until(lambda: any(marks.iterdir()), 30, "a submission graded beside the canary")
+        time.sleep(0.2)  # the graded submission has had time to write its result, were it not held back
+        seen["written"] = sorted(results(seen["out"]))
+        if not passes:
+            raise batch.InternalError("the reference solutions do not score full marks (a test's canary)")
+
+    return canary
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_canary_writes_and_yields_nothing_though_submissions_were_graded_beside_it(
+    tmp_path, monkeypatch, marked_grading, jobs
+):
+    klass = fake_class(tmp_path, ["ann", "bo", "cy"])
+    out = tmp_path / "out"
+    seen: dict = {"out": out}
+    monkeypatch.setattr(batch, "canary", slow_canary(marked_grading, seen, passes=False))
+    yielded = []
+    with pytest.raises(batch.InternalError, match="a test's canary"):
+        for result in batch.grade_many([klass], "hw1", out=out, jobs=jobs):
+            yielded.append(result)
+    assert any(marked_grading.iterdir()), "a submission was graded beside the canary"
+    assert yielded == [] and seen["written"] == [] and results(out) == {}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_results_graded_beside_the_canary_are_written_once_it_passed(tmp_path, monkeypatch, marked_grading, jobs):
+    klass = fake_class(tmp_path, ["ann", "bo", "cy"])
+    out = tmp_path / "out"
+    seen: dict = {"out": out}
+    monkeypatch.setattr(batch, "canary", slow_canary(marked_grading, seen, passes=True))
+    got = {r.submission: r for r in batch.grade_many([klass], "hw1", out=out, jobs=jobs)}
+    assert seen["written"] == [], "a result was written before the canary passed"
+    assert sorted(got) == ["ann", "bo", "cy"] and sorted(results(out)) == ["ann", "bo", "cy"]
+
+
+def test_forked_workers_use_the_graders_references_and_expected_values(tmp_path, monkeypatch):
+    class Marked(batch.ReferenceExpectations):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self.built_by = os.getpid()
+
+    def fake(path, assignment, expectations):  # which process built the references, and how many checks' values
+        result = batch._failed(batch.submission_name(Path(path)), assignment, expectations.seed, "", time.monotonic())
+        result.error, result.score, result.notes = None, float(expectations.built_by), [str(len(expectations.cache))]
+        return result
+
+    monkeypatch.setattr(batch, "ReferenceExpectations", Marked)
+    monkeypatch.setattr(batch, "grade_path", fake)
+    klass = fake_class(tmp_path, ["ann", "bo", "cy", "di"])
+    got = list(batch.grade_many([klass], "hw1", jobs=2, run_canary=False))
+    assert len(got) == 4 and {r.score for r in got} == {float(os.getpid())}  # built here, inherited
+    assert {r.notes[0] for r in got} == {str(len(get("hw1").checks))}  # with every check's values computed

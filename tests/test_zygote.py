@@ -113,3 +113,132 @@ def test_a_child_cannot_signal_its_zygote(tmp_path):
         assert zygote.alive()
         info = call(a, "visit", [0.0])
         assert info["uid"] != os.getuid()
+
+
+# -- the warm-up, the early start, a zygote shared with forked workers -------------------------------------
+
+
+def test_the_warm_up_leaves_no_global_state_changed():
+    import warnings
+
+    from autograder.sandbox import zygote
+
+    filters, errors, legacy = list(warnings.filters), np.geterr(), np.random.get_state()
+    zygote.warm_up(("sympy",))
+    assert warnings.filters == filters and np.geterr() == errors
+    after = np.random.get_state()
+    assert after[0] == legacy[0] and np.array_equal(after[1], legacy[1]) and after[2:] == legacy[2:]
+
+
+SYMPY_PROBE = """
+import sys
+
+import numpy as np
+
+
+def loaded(x):
+    return np.array([float("sympy" in sys.modules)])
+"""
+
+
+def _loaded(sb: Sandbox) -> bool:
+    request = {
+        "module": "probe",
+        "inputs": {"x": wire.encode(np.zeros(1))},
+        "steps": [{"name": "r", "fn": "loaded", "args": [{"$ref": ["x"]}], "kwargs": {}}],
+        "returns": [{"label": "r", "ref": ["r"], "schema": {"kind": "array"}}],
+    }
+    reply = sb.run(request, 5.0)
+    assert reply["steps"][0]["status"] == "ok", reply
+    return bool(wire.decode(reply["returns"][0])[0])
+
+
+def test_a_zygote_started_early_is_told_its_preload_by_the_first_sandbox(tmp_path):
+    forkserver.close_all()
+    forkserver.start()  # before the preload is known
+    (early,) = forkserver._early.values()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "probe.py").write_text(SYMPY_PROBE)
+    files = {"probe.py": tmp_path / "a" / "probe.py"}
+    with Sandbox(files, preload=("sympy",)) as with_sympy, Sandbox(files) as without:
+        assert _loaded(with_sympy) and not _loaded(without)  # each preload its own zygote
+        assert _zygote_of(with_sympy) is early and _zygote_of(without) is not early
+    assert not forkserver._early
+
+
+def _in_a_fork(work) -> object:
+    """``work()`` in a forked process (as a --jobs pool worker is), its value sent back as JSON."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            os.write(write, json.dumps(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    return json.loads(data) if data else None
+
+
+def test_forked_workers_share_the_zygote_one_request_at_a_time(tmp_path):
+    import threading
+
+    with _sandbox(tmp_path, "a") as a:
+        call(a, "visit", [0.0])
+        zygote = _zygote_of(a)
+
+        def worker():  # several forks and the parent ask the one zygote at the same time
+            with _sandbox(tmp_path, f"w{os.getpid()}") as w:
+                seen = [call(w, "visit", [0.0])["calls"] for _ in range(3)]
+                return {"zygote": _zygote_of(w).proc.pid, "calls": seen, "ppid": os.getppid()}
+
+        got: list = []
+        threads = [threading.Thread(target=lambda: got.append(_in_a_fork(worker))) for _ in range(3)]
+        for t in threads:
+            t.start()
+        parent_calls = [call(a, "visit", [0.0])["calls"] for _ in range(5)]
+        for t in threads:
+            t.join(60)
+        assert parent_calls == [2, 3, 4, 5, 6]
+        assert [g["calls"] for g in got] == [[1, 2, 3]] * 3
+        assert {g["zygote"] for g in got} == {zygote.proc.pid}  # none started its own
+        assert zygote.alive()
+
+
+def test_a_forked_worker_replaces_a_dead_inherited_zygote_and_only_lets_go_of_a_live_one(tmp_path):
+    with _sandbox(tmp_path, "a") as a:
+        call(a, "visit", [0.0])
+        zygote = _zygote_of(a)
+        pid = zygote.proc.pid
+
+        def letting_go():  # a worker that gives up on the inherited zygote does not stop it
+            _zygote_of(a).close()
+            with _sandbox(tmp_path, "w1") as w:
+                return {"calls": call(w, "visit", [0.0])["calls"], "zygote": _zygote_of(w).proc.pid}
+
+        def finding_it_dead():
+            os.kill(pid, signal.SIGKILL)
+            with _sandbox(tmp_path, "w2") as w:
+                return {"calls": call(w, "visit", [0.0])["calls"], "zygote": _zygote_of(w).proc.pid}
+
+        got = _in_a_fork(letting_go)
+        assert got["calls"] == 1 and got["zygote"] != pid
+        assert zygote.alive() and call(a, "visit", [0.0])["calls"] == 2  # the parent's still serves
+        got = _in_a_fork(finding_it_dead)
+        assert got["calls"] == 1 and got["zygote"] != pid
+    with _sandbox(tmp_path, "b") as b:  # and the parent replaces it too
+        assert call(b, "visit", [0.0])["calls"] == 1 and _zygote_of(b) is not zygote
+
+
+def test_a_reply_left_by_an_asker_that_gave_up_is_not_taken_for_the_next_one(tmp_path):
+    with _sandbox(tmp_path, "a") as a:
+        call(a, "visit", [0.0])
+        zygote = _zygote_of(a)
+        with zygote.lock, zygote.turn:  # a request whose asker never read its reply
+            zygote.sock.send(json.dumps({"poll": 1, "id": "gave-up"}).encode())
+        a.kill()
+        assert call(a, "visit", [0.0])["calls"] == 1  # the spawn's reply is the pid, not the stale {"code": ...}
+        assert isinstance(a.proc, forkserver.ForkedChild)
