@@ -238,11 +238,30 @@ def test_progress_is_drawn_only_on_a_terminal(monkeypatch):
         assert ("2/2" in stream.getvalue()) == drawn, stream.getvalue()
 
 
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3", "hw4", "hw5"])
+def test_every_function_a_student_writes_has_a_public_check(name):
+    """Symbolic and counting answers included (issue #13, item 5): ``check`` lists no function as unchecked."""
+    from autograder.cli import _without_public_check
+    from autograder.public_data import PublicExpectations
+
+    expectations = PublicExpectations(REPO / "assignments" / name)
+    assert _without_public_check(expectations.assignment(), expectations, REPO / "assignments" / name, None) == []
+
+
 def test_check_names_the_functions_no_public_check_covers():
+    """On the released hw1 ``check`` lists none; an assignment whose public data lacks a function's public
+    checks (here hw1 without sigmoid_grad_expr's) makes it list that function, under its problem."""
+    from autograder.cli import _without_public_check
+    from autograder.public_data import PublicExpectations
+
     run = autograder("check", "hw1", "--problem", "p2")
-    last = run.stdout.strip().splitlines()[-1]
-    assert last.startswith("No public check here (judged only when graded): p2: ")
-    assert "sigmoid_grad_expr" in last and "sigmoid_grad," not in last  # sigmoid_grad has public checks
+    assert "No public check here" not in run.stdout and "p2.sigmoid_grad_expr.values" in run.stdout
+    expectations = PublicExpectations(REPO / "assignments" / "hw1")
+    full = expectations.assignment()
+    fewer = dataclasses.replace(full, checks=tuple(c for c in full.checks if c.function != "sigmoid_grad_expr"))
+    stubs = REPO / "assignments" / "hw1"
+    assert _without_public_check(fewer, expectations, stubs, None) == ["p2: sigmoid_grad_expr"]
+    assert _without_public_check(fewer, expectations, stubs, ["p3"]) == []  # a problems filter leaves p2 out
 
 
 def test_the_assignment_comes_first_for_grade_too_and_the_flag_stays_an_alias(tmp_path, monkeypatch):
