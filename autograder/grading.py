@@ -97,8 +97,10 @@ class PreparedCase:
     steps: list[dict]
     returns: list[dict]
     expected: list[Any]
-    wire_inputs: dict[str, Any] | None = None  # the inputs as sent to the child, encoded once for a whole class
-    callables: bool | None = None  # whether the program uses the assignment's trusted callables (found once)
+    # the request as sent to the child (module, inputs, steps, returns, reply cap, trusted callables' text),
+    # encoded once for a whole class (:func:`case_request`); each submission's frame adds only its id and time
+    request: wire.Message | None = field(default=None, repr=False, compare=False)
+    request_callables: str | None = field(default=None, repr=False, compare=False)  # the text it was made with
 
 
 def case_rng(seed: int, check: Check, index: int) -> np.random.Generator:
@@ -185,32 +187,39 @@ def describe_inputs(inputs: dict) -> str:
     return ", ".join(parts)
 
 
+def case_request(check: Check, case: PreparedCase, callables: str = "") -> wire.Message:
+    """The case's request, encoded once (kept on the case, so every submission of a class sends the same bytes):
+    the module, the inputs the child may see (never a parent-only one), the steps, the returns with their
+    schemas, the reply cap (4 MiB plus 4 times what the expected values take: :func:`wire.reply_cap`) and,
+    where the program uses them, the trusted callables' source text (the child runs them, never imports the
+    grader)."""
+    if case.request is None or case.request_callables != callables:
+        inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}
+        request = {
+            "module": check.module,
+            "inputs": inputs,
+            "steps": case.steps,
+            "returns": case.returns,
+            "reply_bytes": wire.reply_cap(wire.payload_bytes(case.expected)),
+        }
+        if callables and (uses_callables(case.steps) or uses_callables(inputs)):
+            request["callables"] = callables
+        case.request, case.request_callables = wire.message(request), callables
+    return case.request
+
+
 def run_case(sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float, callables: str = "") -> Outcome:
     """Run one case in the sandbox and judge the reply here (its form first, for every judge); ``callables``:
     the assignment's trusted callables' source text (:mod:`autograder.callables`)."""
-    return _run_case(sandbox, check, case, seconds, callables)[0]
+    sandbox.send(case_request(check, case, callables), seconds)
+    form, _ = _reply_form(sandbox, sandbox.receive(), case)
+    return form if isinstance(form, Outcome) else check.judge.judge(case.inputs, form, case.expected)
 
 
-def _run_case(
-    sandbox: Sandbox, check: Check, case: PreparedCase, seconds: float, callables: str = ""
-) -> tuple[Outcome, str | None]:
-    """The case's outcome, and why the module's code must get no more requests (a reply that broke the
-    protocol: over its size cap, malformed, forged, not in the child's form; the child never sends one), or
-    None. The reply may take 4 MiB plus 4 times what the expected values take (:func:`wire.reply_cap`)."""
-    if case.wire_inputs is None:
-        case.wire_inputs = {k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}
-    if case.callables is None:
-        case.callables = uses_callables(case.steps) or uses_callables(case.wire_inputs)
-    request = {
-        "module": check.module,
-        "inputs": case.wire_inputs,
-        "steps": case.steps,
-        "returns": case.returns,
-        "reply_bytes": wire.reply_cap(wire.payload_bytes(case.expected)),
-    }
-    if case.callables and callables:  # their source text: the child runs them, never imports the grader
-        request["callables"] = callables
-    reply = sandbox.run(request, seconds)
+def _reply_form(sandbox: Sandbox, reply: dict, case: PreparedCase) -> tuple[Outcome | dict, str | None]:
+    """The reply with its returns decoded, or the case's failed outcome where it does not have the child's form;
+    and why the module's code must get no more requests (a reply that broke the protocol: over its size cap,
+    malformed, forged, not in the child's form; the child never sends one), or None."""
     refused = getattr(sandbox, "refused", None)  # set by the sandbox when the frame itself broke the protocol
     if refused:
         return Outcome(False, refused), refused
@@ -225,7 +234,13 @@ def _run_case(
         bad = malformed_returns(reply["returns"], case.expected)
         if bad:
             return Outcome(False, bad), bad
-    return check.judge.judge(case.inputs, reply, case.expected), None
+    return reply, None
+
+
+def _ordinary(form: Outcome | dict) -> bool:
+    """Whether a reply's verdict cannot change which of the next cases run: every call reported, none missing
+    (a timeout, a death, a crash or a refusal can; those are judged before the next request is sent)."""
+    return isinstance(form, dict) and "steps" in form and all(s["status"] != "missing" for s in form["steps"])
 
 
 @dataclass
@@ -248,22 +263,67 @@ class _Progress:
         return None
 
 
-def _grade_check(
-    sandbox: Sandbox, check: Check, cases: list[PreparedCase], progress: _Progress, seconds: float, callables: str = ""
-) -> CheckResult:
-    """One check's cases, run and judged; every message capped (:func:`cap_text`)."""
+def _grade_checks(
+    sandbox: Sandbox,
+    checks: list[tuple[Check, list[PreparedCase]]],
+    progress: _Progress,
+    seconds: float,
+    callables: str = "",
+) -> list[CheckResult]:
+    """These checks' cases, run one after the other in ``sandbox`` and judged here, pipelined: once a reply's
+    form is read, the next case's request is sent before the reply is judged, so the child computes while the
+    grader judges. Each case's request is sent only after the previous reply came, so the semantics are those
+    of one case at a time: a case that timed out (its child killed and started again for the next case) stops
+    its functions, a reply that broke the protocol stops its module, each decided before the next request
+    (:func:`_ordinary`: only replies that cannot stop anything are judged while the next case runs)."""
+    jobs = [(check, case) for check, cases in checks for case in cases]
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+    todo = iter(range(len(jobs)))
+
+    def send_next() -> int | None:
+        """Send the next case that may run (a case that may not gets its reason at once); its index, or None."""
+        for j in todo:
+            check, case = jobs[j]
+            skipped = progress.not_run(check, _functions_of(check, case))
+            if skipped:
+                outcomes[j] = Outcome(False, skipped)
+                continue
+            sandbox.send(case_request(check, case, callables), seconds)
+            return j
+        return None
+
+    inflight = send_next()
+    while inflight is not None:
+        j, (check, case) = inflight, jobs[inflight]
+        form, refused = _reply_form(sandbox, sandbox.receive(), case)
+        if refused:
+            progress.stopped[check.module] = cap_text(refused, 300)
+        pipelined = _ordinary(form)
+        inflight = send_next() if pipelined else None
+        outcome = form if isinstance(form, Outcome) else check.judge.judge(case.inputs, form, case.expected)
+        if outcome.message.startswith("did not finish"):
+            progress.timed_out |= _functions_of(check, case)
+            if pipelined and inflight is not None:  # a judge's own words (no ordinary reply timed out): the
+                later, later_case = jobs[inflight]  # case sent meanwhile may call one of these functions
+                skipped = progress.not_run(later, _functions_of(later, later_case))
+                if skipped:
+                    sandbox.receive()  # sent too early after all: its reply is dropped, as if it never ran
+                    outcomes[inflight] = Outcome(False, skipped)
+                    inflight = send_next()
+        outcomes[j] = outcome
+        if not pipelined:
+            inflight = send_next()
+    results, done = [], 0
+    for check, cases in checks:
+        results.append(_check_result(check, cases, outcomes[done : done + len(cases)]))
+        done += len(cases)
+    return results
+
+
+def _check_result(check: Check, cases: list[PreparedCase], outcomes: list[Outcome]) -> CheckResult:
+    """One check's result from its cases' outcomes; every message capped (:func:`cap_text`)."""
     case_results = []
-    for case in cases:
-        fns = {(check.module, f) for f in _functions_of(case)}
-        skipped = progress.not_run(check, fns)
-        if skipped:
-            outcome = Outcome(False, skipped)
-        else:
-            outcome, refused = _run_case(sandbox, check, case, seconds, callables)
-            if refused:
-                progress.stopped[check.module] = cap_text(refused, 300)
-            elif outcome.message.startswith("did not finish"):
-                progress.timed_out |= fns
+    for case, outcome in zip(cases, outcomes, strict=True):
         message = cap_text(outcome.message)
         if not outcome.passed:
             shown = "" if "(" in case.label else describe_inputs(case.inputs)
@@ -297,8 +357,8 @@ def _kept_plot(outcome: Outcome) -> dict | None:
         return None
 
 
-def _functions_of(case: PreparedCase) -> set[str]:
-    return {s["fn"] for s in case.steps}
+def _functions_of(check: Check, case: PreparedCase) -> set[tuple[str, str]]:
+    return {(check.module, s["fn"]) for s in case.steps}
 
 
 def grade_files(
@@ -335,9 +395,10 @@ def grade_files(
         with Sandbox(files, preload=assignment.preload(selected)) as sandbox:
             sandbox.carry_markers(markers)
             sandbox.start()  # the child starts up while the expected values are computed
-            prepared = [(i, expectations.cases(selected[i])) for i in group]
-            for i, cases in prepared:
-                results[i] = _grade_check(sandbox, selected[i], cases, progress, request_seconds, assignment.callables)
+            prepared = [(selected[i], expectations.cases(selected[i])) for i in group]
+            graded = _grade_checks(sandbox, prepared, progress, request_seconds, assignment.callables)
+            for i, result in zip(group, graded, strict=True):
+                results[i] = result
             markers = sandbox.import_markers()
             outputs.append(sandbox.output())
             notes = list(sandbox.notes) if notes is None else notes

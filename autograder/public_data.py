@@ -31,17 +31,17 @@ FORMAT = 2  # 2: SymPy answers ship as their values at public points ($at)
 
 
 class _Arrays:
-    """Moves every ``{"$npy": ...}`` of an encoded value into an npz store and back."""
+    """Moves every array of an encoded value (a :class:`wire.Array`) into an npz store and back."""
 
     def __init__(self, store: dict[str, np.ndarray] | None = None):
         self.store = store if store is not None else {}
 
     def take(self, value: Any) -> Any:
+        if isinstance(value, wire.Array):
+            key = f"a{len(self.store):05d}"
+            self.store[key] = wire.decode_array(value)
+            return {"$npz": key}
         if isinstance(value, dict):
-            if "$npy" in value:
-                key = f"a{len(self.store):05d}"
-                self.store[key] = wire.npy_to_array(value["$npy"])
-                return {"$npz": key}
             return {k: self.take(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.take(v) for v in value]
@@ -50,7 +50,7 @@ class _Arrays:
     def give(self, value: Any) -> Any:
         if isinstance(value, dict):
             if "$npz" in value:
-                return wire.array_to_npy(self.store[value["$npz"]])
+                return wire.encode_array(self.store[value["$npz"]])
             return {k: self.give(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.give(v) for v in value]

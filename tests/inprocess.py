@@ -1,5 +1,6 @@
 """Judging without the sandbox, for tests that run many seeds: the student's module is called here, the
-reply takes the same wire round trip it takes from the child, and the check's own judge gives the verdict."""
+reply takes the same wire round trip it takes from the child (a frame's bytes), and the check's own judge
+gives the verdict."""
 
 from __future__ import annotations
 
@@ -20,20 +21,30 @@ from autograder.sandbox import executor, wire
 from autograder.sandbox.child import encode_returns
 from autograder.sandbox.executor import run_steps
 
+_by_reference = False  # set by arrays_by_reference: values skip the frame
+
 
 @contextlib.contextmanager
 def arrays_by_reference() -> Iterator[None]:
-    """Arrays cross the (in-process) wire as themselves instead of ``.npy`` text, and inputs are copied per call
-    without :func:`copy.deepcopy`: the same structure, tags, dtypes and fresh copies, a fraction of the cost, for
-    tests that judge thousands of seeds of honest code."""
-    encode, decode, deepcopy = wire.array_to_npy, wire.npy_to_array, executor._deepcopy
-    wire.array_to_npy = lambda a: {"$npy": a}
-    wire.npy_to_array = lambda a: a
-    executor._deepcopy = _copy_arrays
+    """Values cross the (in-process) wire in memory instead of through a frame's bytes (arrays as themselves,
+    after the wire's checks), and inputs are copied per call without :func:`copy.deepcopy`: the same structure,
+    tags, dtypes and fresh copies, a fraction of the cost, for tests that judge thousands of seeds of honest
+    code."""
+    global _by_reference
+    deepcopy, before = executor._deepcopy, _by_reference
+    executor._deepcopy, _by_reference = _copy_arrays, True
     try:
         yield
     finally:
-        wire.array_to_npy, wire.npy_to_array, executor._deepcopy = encode, decode, deepcopy
+        executor._deepcopy, _by_reference = deepcopy, before
+
+
+def crossed(encoded: Any, max_nodes: int | None = wire.MAX_REPLY_NODES) -> Any:
+    """An encoded value as the other side of the wire reads it: framed, written as bytes and parsed back
+    (arrays then decode to views of those bytes), or in memory under :func:`arrays_by_reference`."""
+    if _by_reference:
+        return encoded
+    return wire.parse_frame(bytearray(wire.frame_bytes(encoded)[8:]), max_nodes)
 
 
 def _copy_arrays(value: Any) -> Any:
@@ -61,10 +72,11 @@ def reply_of(case: PreparedCase, module: Any, watch: bool = True, callables: dic
     """What the child would send for ``case`` with ``module`` as the student's code, decoded as the parent decodes
     it (``watch``: whether mutations are recorded, as the child does; ``callables``: the assignment's trusted
     callables, :func:`autograder.sandbox.executor.load_callables`)."""
-    inputs = {k: wire.decode(wire.encode(v)) for k, v in case.inputs.items() if not parent_only(k)}
+    sent = crossed({k: wire.encode(v) for k, v in case.inputs.items() if not parent_only(k)}, max_nodes=None)
+    inputs = {k: wire.decode(v) for k, v in sent.items()}
     program = {"inputs": inputs, "steps": case.steps}
     env, reports = run_steps(program, lambda name: getattr(module, name), watch=watch, callables=callables)
-    return {"steps": reports, "returns": [wire.decode(r) for r in encode_returns(env, reports, case.returns)]}
+    return {"steps": reports, "returns": [wire.decode(r) for r in crossed(encode_returns(env, reports, case.returns))]}
 
 
 def judge_case(check: Check, case: PreparedCase, module: Any, callables: dict | None = None) -> Outcome:

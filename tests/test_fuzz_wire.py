@@ -1,10 +1,10 @@
 """Fuzzing the parent's reply validator (autograder/sandbox/wire.py) with structure-aware inputs.
 
 tests/test_wire.py covers the round trips, the known rejections and byte-level mutations of a few valid
-``.npy`` payloads. Here Hypothesis builds hostile replies from their grammar instead: ``.npy`` headers
-with any descr, fortran_order, shape (huge, negative, zero-size, nested, wrong types), extra or missing
-keys, wrong header lengths and versions, pickled bodies; tagged wire values nested and mixed at random;
-frames whose length prefix lies; JSON nesting bombs. The property everywhere: the validator returns a
+frames. Here Hypothesis builds hostile replies from their grammar instead: array references with any dtype
+text, shape (huge, negative, zero-size, nested, wrong types), offset (misaligned, negative, past the binary
+section, not an int), references that share bytes, pickled bodies; tagged wire values nested and mixed at
+random; frames whose length prefix lies; JSON nesting bombs. The property everywhere: the validator returns a
 value of an allowed type (exact types, allowed dtypes, bounded size, what the header claimed) or raises
 ``WireError`` (``EOFError`` for a stream that ends early) — no other exception, no hang, no large
 allocation.
@@ -12,7 +12,6 @@ allocation.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import math
@@ -23,6 +22,7 @@ import tracemalloc
 from contextlib import contextmanager
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +41,7 @@ def check_array(a) -> None:
     assert type(a) is np.ndarray
     assert a.dtype.str in wire.ALLOWED_DTYPES
     assert a.size <= wire.MAX_ARRAY_ELEMENTS and math.prod(a.shape) == a.size
-    assert a.ndim <= 32 and a.flags.owndata  # a copy, not a view of the reply's bytes
+    assert a.ndim <= 32 and a.flags.c_contiguous  # a view of the frame's bytes, in C order
 
 
 def check_decoded(value, depth: int = 0) -> None:
@@ -85,25 +85,36 @@ def bounded(seconds: float = 10.0, megabytes: float = 64.0):
     assert peak <= megabytes * 2**20, f"allocated {peak / 2**20:.0f} MiB"
 
 
-def npy_result(text):
-    """npy_to_array(text): the array, or None for a WireError; any other exception propagates."""
+def ref_result(spec, binary: bytes):
+    """``{"$nd": spec}`` read from a frame with ``binary`` as its binary section and decoded: the array, or
+    None for a WireError; any other exception propagates."""
+    body = frame_body(json.dumps({"$nd": spec}).encode(), binary)
     with bounded():
         try:
-            got = wire.npy_to_array(text)
+            got = wire.decode(wire.parse_frame(body))
         except wire.WireError:
             return None
     check_array(got)
     return got
 
 
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+def frame_body(text: bytes, binary: bytes = b"", json_length: int | None = None) -> bytearray:
+    """A frame's body: the JSON's length (or ``json_length``, which may lie), the JSON padded to the aligned
+    binary section, the binary section."""
+    text += b" " * (-(8 + len(text)) % wire.ALIGN) if binary else b""
+    return bytearray(struct.pack(">Q", len(text) if json_length is None else json_length) + text + binary)
 
 
-# -- .npy payloads from their grammar --------------------------------------------------------------------
+# -- array references from their grammar -----------------------------------------------------------------
 
 HUGE = st.sampled_from([2**31, 2**32, 2**62, 2**63 - 1, 2**63, 2**64, 2**70, 10**30])
 DIMS = st.one_of(st.integers(0, 6), st.integers(-3, -1), HUGE, st.just(wire.MAX_ARRAY_ELEMENTS + 1))
+OFFSETS = st.one_of(
+    st.sampled_from([0, 64, 128, 256]),
+    st.integers(-200, 4200),
+    HUGE,
+    st.sampled_from([True, 0.0, "0", None, [0], -64]),
+)
 
 
 def sometimes(draw, one_in: int = 5) -> bool:
@@ -111,93 +122,71 @@ def sometimes(draw, one_in: int = 5) -> bool:
 
 
 @st.composite
-def npy_payloads(draw):
-    """(raw bytes, the header's shape and descr as written): a header from the grammar, each part valid
-    most of the time and broken some of the time, so that both acceptance and every refusal are reached."""
+def references(draw):
+    """(spec, binary section): a reference from the grammar, each part valid most of the time and broken
+    some of the time (dtype, shape, offset, section length), so that both acceptance and every refusal are
+    reached."""
     descr = draw(st.sampled_from(ALLOWED_DESCRS))
     if sometimes(draw, 4):
         descr = draw(
             st.one_of(
                 st.sampled_from(OTHER_DESCRS),
-                st.just([("a", "<f8"), ("b", "<i4")]),
-                st.text(st.characters(max_codepoint=126), max_size=6),  # ASCII: written as drawn
+                st.text(st.characters(max_codepoint=126), max_size=6),
                 st.integers(),
+                st.none(),
+                st.just(["<f8"]),
             )
         )
-    fortran = draw(st.booleans())
-    if sometimes(draw):
-        fortran = draw(st.sampled_from([0, 1, "yes", None]))
-    shape = draw(st.lists(st.integers(0, 5), max_size=4).map(tuple))
+    shape = draw(st.lists(st.integers(0, 5), max_size=4))
     if sometimes(draw, 3):
         shape = draw(
             st.one_of(
-                st.lists(DIMS, min_size=1, max_size=4).map(tuple),
-                st.lists(st.integers(0, 2), min_size=30, max_size=40).map(tuple),
-                st.sampled_from([(True,), (1.0,), ((2,),), [2], 2, "2", None]),
+                st.lists(DIMS, min_size=1, max_size=4),
+                st.lists(st.integers(0, 2), min_size=30, max_size=40),
+                st.sampled_from([[True], [1.0], [[2]], 2, "2", None, {"0": 2}]),
             )
         )
-    header = {"descr": descr, "fortran_order": fortran, "shape": shape}
-    if sometimes(draw, 8):
-        header = draw(st.sampled_from([{**header, "extra": 1}, {"descr": descr, "shape": shape}, {}]))
-    text = draw(st.text(max_size=40)) if sometimes(draw, 10) else repr(header)
-    body = text.encode("latin1", "replace")
-    version = draw(st.sampled_from([(1, 0), (2, 0)]))
-    if sometimes(draw, 8):
-        version = draw(st.sampled_from([(3, 0), (0, 0), (1, 1), (255, 255)]))
-    pad = (-(len(body) + 11 + (2 if version[0] >= 2 else 0)) % 64) if draw(st.booleans()) else 0
-    body += b" " * pad + b"\n"
-    length = len(body)
-    if sometimes(draw, 8):
-        length = max(0, length + draw(st.sampled_from([-1, 1, 1000, -len(body)])))
-    prefix = struct.pack("<H", min(length, 0xFFFF)) if version[0] < 2 else struct.pack("<I", length)
-    magic = b"\x93NUMPY"
+    offset = draw(st.sampled_from([0, 64])) if not sometimes(draw, 3) else draw(OFFSETS)
+    spec = [descr, shape, offset]
     if sometimes(draw, 10):
-        magic = draw(st.sampled_from([b"\x93NUMPX", b"PK\x03\x04\x00\x00", b"\x93NUMP"]))
-    raw = magic + bytes(version) + prefix + body
-    # the data: as many bytes as the header claims when that is small, give or take one; else a few
+        spec = draw(st.sampled_from([spec[:2], [*spec, 0], {"descr": descr}, descr]))
+    # the data: as many bytes as the reference claims when that is small, give or take one; else a few
     try:
         itemsize = np.dtype(descr).itemsize if isinstance(descr, str) else None
     except (TypeError, ValueError):
         itemsize = None
-    size = math.prod(shape) if isinstance(shape, tuple) and all(type(d) is int for d in shape) else None
+    size = math.prod(shape) if isinstance(shape, list) and all(type(d) is int for d in shape) else None
+    start = offset if type(offset) is int and 0 <= offset <= 4096 else 0
     if itemsize is not None and size is not None and 0 <= size * itemsize <= 4096:
-        data = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).bytes(size * itemsize)
+        data = bytes(start) + np.random.default_rng(draw(st.integers(0, 2**32 - 1))).bytes(size * itemsize)
         if sometimes(draw, 8):
             data = draw(st.sampled_from([data[:-1], data + b"\0"]))
     else:
         data = draw(st.binary(max_size=64))
-    return raw + data, shape, descr
+    return spec, data
 
 
 def _zero_size_with_a_huge_dimension(shape) -> bool:
-    return (
-        isinstance(shape, tuple)
-        and all(type(d) is int and d >= 0 for d in shape)
-        and 0 in shape
-        and max(shape) > wire.MAX_ARRAY_ELEMENTS
-    )
+    return all(type(d) is int and d >= 0 for d in shape) and 0 in shape and max(shape) > wire.MAX_ARRAY_ELEMENTS
 
 
 @FUZZ
-@given(npy_payloads())
-def test_npy_payloads_from_the_header_grammar_are_read_or_refused(case):
-    raw, shape, descr = case
-    got = npy_result(b64(raw))
+@given(references())
+def test_array_references_from_the_grammar_are_read_or_refused(case):
+    spec, binary = case
+    got = ref_result(spec, binary)
     event("accepted" if got is not None else "refused")
-    if got is not None:  # accepted: then it is exactly what the header said
-        assert got.shape == shape and got.dtype == np.dtype(descr)
+    if got is not None:  # accepted: then it is exactly what the reference said, and its bytes are in the section
+        descr, shape, offset = spec
+        assert got.shape == tuple(shape) and got.dtype == np.dtype(descr)
+        assert offset % wire.ALIGN == 0 and offset + got.nbytes <= len(binary)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(
-    st.lists(st.one_of(st.just(0), HUGE), min_size=2, max_size=4).map(tuple).filter(_zero_size_with_a_huge_dimension)
-)
-@example((2**63, 0))
+@given(st.lists(st.one_of(st.just(0), HUGE), min_size=2, max_size=4).filter(_zero_size_with_a_huge_dimension))
+@example([2**63, 0])
 def test_zero_size_shape_with_a_huge_dimension_is_a_wire_error(dims):
-    shape = tuple(dims)
-    raw = b"\x93NUMPY\x01\x00"
-    header = repr({"descr": "<f8", "fortran_order": False, "shape": shape}).encode("latin1") + b"\n"
-    assert npy_result(b64(raw + struct.pack("<H", len(header)) + header)) is None
+    assert ref_result(["<f8", list(dims), 0], b"") is None
 
 
 @FUZZ
@@ -211,22 +200,37 @@ def test_zero_size_shape_with_a_huge_dimension_is_a_wire_error(dims):
     st.integers(0, 4),
 )
 def test_pickled_bodies_are_never_unpickled(obj, descr, protocol):
-    """A header (claiming object dtype, or a number dtype) followed by a pickle: refused, never loaded."""
+    """A reference (claiming object dtype, or a number dtype) to a pickle's bytes: refused, never loaded."""
     body = pickle.dumps(obj, protocol=protocol)
-    raw = bytearray(b"\x93NUMPY\x01\x00")
-    header = repr({"descr": descr, "fortran_order": False, "shape": (1,)}).encode("latin1") + b"\n"
-    raw += struct.pack("<H", len(header)) + header + body
-    got = npy_result(b64(bytes(raw)))
-    if got is not None:  # only as raw numbers, when the pickle's length happens to fit the claimed dtype
-        assert descr != "|O" and got.shape == (1,) and got.nbytes == len(body)
+    itemsize = np.dtype(descr).itemsize
+    got = ref_result([descr, [len(body) // itemsize], 0], body)
+    if got is not None:  # only as raw numbers, never as the objects
+        assert descr != "|O" and got.nbytes <= len(body)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from([0, 64, 128, 192]), st.integers(0, 40)), min_size=2, max_size=6))
+def test_references_that_share_bytes_are_refused_and_the_others_read(refs):
+    """Several references into one section: each decodes unless its bytes overlap one decoded before it."""
+    text = json.dumps([{"$nd": ["|u1", [n], off]} for off, n in refs]).encode()
+    values = wire.parse_frame(frame_body(text, bytes(256)))
+    taken: list[tuple[int, int]] = []
+    for (off, n), value in zip(refs, values, strict=True):
+        overlaps = n and any(off < e and s < off + n for s, e in taken)
+        if overlaps:
+            with pytest.raises(wire.WireError, match="overlap"):
+                wire.decode(value)
+        else:
+            assert wire.decode(value).shape == (n,)
+            taken.append((off, off + n))
 
 
 # -- wire values -----------------------------------------------------------------------------------------
 
-SMALL_ARRAYS = [
-    wire.array_to_npy(a)["$npy"]
-    for a in (np.arange(6.0).reshape(2, 3), np.array(3, dtype=np.int16), np.zeros((0, 4)), np.array([True]))
-]
+SECTION = b"".join(
+    np.asarray(a).tobytes().ljust(64, b"\0") for a in (np.arange(6.0), np.array(3, dtype=np.int16), np.array([True]))
+)
+SMALL_ARRAYS = [["<f8", [2, 3], 0], ["<i2", [], 64], ["<f8", [0, 4], 128], ["|b1", [1], 128]]
 JSON_SCALARS = (
     st.none()
     | st.booleans()
@@ -241,7 +245,7 @@ def wire_values():
     """Arbitrary JSON, with the wire's tags mixed in at random, valid and not."""
 
     def extend(inner):
-        tag = st.sampled_from(["$npy", "$tuple", "$list", "$dict", *TAGS, "$pickle", "__class__", "$npy_"])
+        tag = st.sampled_from(["$nd", "$tuple", "$list", "$dict", *TAGS, "$pickle", "__class__", "$npy"])
         return st.one_of(
             st.lists(inner, max_size=4),
             st.dictionaries(st.text(max_size=4), inner, max_size=3),
@@ -252,8 +256,8 @@ def wire_values():
             st.builds(lambda t, u, v: {t: v, u: v}, tag, tag, inner),
         )
 
-    npy = st.sampled_from(SMALL_ARRAYS) | st.text(max_size=12) | st.binary(max_size=40).map(b64)
-    leaves = JSON_SCALARS | st.builds(lambda t: {"$npy": t}, npy)
+    spec = st.sampled_from(SMALL_ARRAYS) | st.text(max_size=12) | st.lists(JSON_SCALARS, max_size=4)
+    leaves = JSON_SCALARS | st.builds(lambda t: {"$nd": t}, spec)
     return st.recursive(leaves, extend, max_leaves=25)
 
 
@@ -263,7 +267,7 @@ def test_decode_of_any_json_value_is_allowed_or_a_wire_error(value):
     text = json.dumps(value)  # what a forged reply can hold: only JSON
     with bounded():
         try:
-            got = wire.decode(wire.parse_frame(text.encode("utf-8")))
+            got = wire.decode(wire.parse_frame(frame_body(text.encode("utf-8"), SECTION)))
         except wire.WireError:
             return
     check_decoded(got)
@@ -281,7 +285,7 @@ def test_nesting_bombs_are_refused_without_recursing_out(opener, depth, closed):
     text = opener * depth + "1" + (tail * depth if closed else "")
     with bounded(megabytes=512):
         try:
-            got = wire.decode(wire.parse_frame(text.encode()))
+            got = wire.decode(wire.parse_frame(frame_body(text.encode())))
         except wire.WireError:
             return
     check_decoded(got)
@@ -294,7 +298,7 @@ def test_nesting_bombs_are_refused_without_recursing_out(opener, depth, closed):
 @example(0, b"", "exact")
 def test_a_frame_whose_length_lies_is_refused_without_reading_past_it(length, body, mode):
     if mode == "valid":
-        body = json.dumps({"steps": [], "returns": [{"$npy": SMALL_ARRAYS[0]}]}).encode()
+        body = bytes(frame_body(json.dumps({"steps": [], "returns": [{"$nd": SMALL_ARRAYS[0]}]}).encode(), SECTION))
     if mode != "exact":
         length = len(body) + {"short": -1, "long": 7, "valid": 0}[mode]
         length = max(0, length)
@@ -335,7 +339,7 @@ LONE_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 )
 def test_reply_strings_can_always_be_written_as_utf8(text):
     reply = {"crash": {"type": "ValueError", "message": text}}
-    got = wire.parse_frame(json.dumps(reply).encode("ascii"))  # the child's json escapes it: valid JSON
+    got = wire.parse_frame(frame_body(json.dumps(reply).encode("ascii")))  # the child's json escapes it: valid JSON
     got["crash"]["message"].encode("utf-8")
 
 

@@ -12,6 +12,7 @@ import pytest
 from autograder import grading
 from autograder.assignments import get
 from autograder.grading import ReferenceExpectations, grade_files
+from autograder.sandbox import wire
 from autograder.student_text import MAX_TEXT_CHARS
 
 SEED = 5
@@ -64,10 +65,17 @@ class FakeSandbox:
     def output(self, limit: int = 2000):
         return self.output_text
 
-    def run(self, request, seconds):
-        self.log.append(("run", self.index, request["module"], id(request["inputs"]), request["reply_bytes"]))
+    def send(self, message, seconds):
+        """Reads the request as the child would (the frame's bytes parsed back) and logs it; one at a time."""
+        assert isinstance(message, wire.Message) and not hasattr(self, "asked")
+        request = wire.parse_frame(bytearray(b"".join(message.frame(id=0, seconds=seconds))[8:]), max_nodes=None)
+        self.log.append(("run", self.index, request["module"], id(message), request["reply_bytes"]))
         self.refused = None
-        reply = type(self).answer(request)
+        self.asked = request
+
+    def receive(self):
+        reply = type(self).answer(self.asked)
+        del self.asked
         if isinstance(reply, tuple):
             self.refused = reply[1]
             return {"died": reply[1]}
@@ -93,8 +101,8 @@ def _runs(fake, index=None):
 
 def test_public_checks_run_first_in_one_child_and_hidden_ones_in_a_fresh_one(fake, assignment, expectations):
     result = grade_files(_files(), assignment, expectations)
-    public = {id(k.wire_inputs) for c in assignment.checks if c.public for k in expectations.cases(c)}
-    hidden = {id(k.wire_inputs) for c in assignment.checks if not c.public for k in expectations.cases(c)}
+    public = {id(k.request) for c in assignment.checks if c.public for k in expectations.cases(c)}
+    hidden = {id(k.request) for c in assignment.checks if not c.public for k in expectations.cases(c)}
     assert public and hidden and not public & hidden
     assert {e[3] for e in _runs(fake, 0)} == public  # the first child never sees a hidden input
     assert {e[3] for e in _runs(fake, 1)} == hidden
@@ -156,8 +164,6 @@ def test_a_timeout_stops_only_its_function_and_not_the_module(fake, assignment, 
 
 
 def test_every_request_names_a_reply_cap_from_its_expected_values(fake, assignment, expectations):
-    from autograder.sandbox import wire
-
     grade_files(_files(), assignment, expectations)
     caps = [e[4] for e in _runs(fake)]
     assert all(wire.REPLY_BASE_BYTES < cap < 2 * wire.REPLY_BASE_BYTES for cap in caps), max(caps)

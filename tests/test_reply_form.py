@@ -5,6 +5,8 @@ clear message and never crashes the grader."""
 from __future__ import annotations
 
 import copy
+import json
+import struct
 
 import pytest
 
@@ -19,13 +21,17 @@ PREFIX = MALFORMED.split("(")[0]
 
 
 class ReplyingSandbox:
-    """Stands in for the sandbox: answers every request with the reply it was given."""
+    """Stands in for the sandbox: answers every request with the reply it was given, sent through a frame
+    (framed, written as bytes and parsed back, as the sandbox reads the child's replies)."""
 
     def __init__(self, reply):
         self.reply = reply
 
-    def run(self, request: dict, seconds: float):
-        return copy.deepcopy(self.reply)
+    def send(self, request: wire.Message, seconds: float) -> None:
+        assert isinstance(request, wire.Message)
+
+    def receive(self):
+        return wire.parse_frame(bytearray(wire.frame_bytes(copy.deepcopy(self.reply))[8:]))
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def relu():
     case = ReferenceExpectations(assignment, 3).cases(check)[0]
     program = {"inputs": case.inputs, "steps": case.steps}
     env, reports = run_steps(program, lambda n: getattr(p1_bp_relu, n), watch=False)
-    returns = [wire.array_to_npy(lookup(env, r["ref"])) for r in case.returns]
+    returns = [wire.encode_array(lookup(env, r["ref"])) for r in case.returns]
     return check, case, {"steps": reports, "returns": returns}
 
 
@@ -74,3 +80,31 @@ def test_a_reply_without_the_childs_form_costs_the_case(relu, broken):
     outcome = run_case(ReplyingSandbox(broken(copy.deepcopy(good))), check, case, 5.0)
     assert not outcome.passed
     assert outcome.message.startswith(PREFIX), outcome.message
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("not a reference", "bad array reference"),
+        (["|O", [2], 0], "values of dtype object are not numbers"),
+        (["<f8", [10**6, 10**6], 0], "is larger than the grader accepts"),
+        (["<f8", [2, 2], 1 << 20], "bytes of data at offset"),
+        (["<f8", [2], 8], "bad array offset"),
+        (["<f8", [-2], 0], "bad array shape"),
+    ],
+    ids=["text", "object", "huge", "past-the-end", "misaligned", "negative"],
+)
+def test_a_reply_whose_array_reference_is_bad_costs_the_case(relu, spec, words):
+    """A forged reference into the frame's binary section (the reply still has the child's form): the case
+    fails with the wire's reason, as a reply whose values cannot be read."""
+    check, case, good = relu
+    text = json.dumps({"steps": good["steps"], "returns": [{"$nd": spec}]}).encode()
+    reply = wire.parse_frame(bytearray(struct.pack(">Q", len(text)) + text + bytes(64)))
+
+    class Forged(ReplyingSandbox):
+        def receive(self):
+            return reply
+
+    outcome = run_case(Forged(None), check, case, 5.0)
+    assert not outcome.passed
+    assert outcome.message.startswith("the returned values could not be read") and words in outcome.message

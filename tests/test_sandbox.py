@@ -63,8 +63,7 @@ def chatty(x):
     sys.__stdout__.flush()
     os.write(1, b"MARK-fd1\\n")
     # bytes that look like a whole reply frame, on the descriptor the protocol used to be on
-    frame = b'{"steps":[],"returns":[]}'
-    os.write(1, len(frame).to_bytes(8, "big") + frame)
+    os.write(1, _frame('{"steps":[],"returns":[]}'))
     os.write(2, b"\\nMARK-fd2\\n")
     print("MARK-stderr", file=sys.stderr)
     return x + 1
@@ -202,6 +201,21 @@ def _protocol_write(data):
     return None
 
 
+def _frame(text, binary=b""):
+    # a whole frame as the wire writes one: its length, the JSON's length, the JSON, the binary section
+    body = len(text.encode()).to_bytes(8, "big") + text.encode() + binary
+    return len(body).to_bytes(8, "big") + body
+
+
+def forge_overlap():
+    # a well-formed reply (with the request's id) whose two arrays share their bytes
+    ref = '{"$nd":["<f8",[2],0]}'
+    text = '{"id":%d,"steps":[],"returns":[%s,%s]}' % (_request_id(), ref, ref)
+    text += " " * (-(8 + len(text)) % 64)
+    _protocol_write(_frame(text, bytes(16)))
+    return np.zeros(1)  # its own reply comes late, and is skipped
+
+
 def _request_id():
     frame = sys._getframe(1)
     while frame is not None:
@@ -221,14 +235,12 @@ def forge_huge_prefix():
 
 
 def forge_many_values():
-    body = ('{"id":%d,"steps":[],"returns":[[' % _request_id() + "0," * 200_000 + '0]]}').encode()
-    _protocol_write(len(body).to_bytes(8, "big") + body)
+    _protocol_write(_frame('{"id":%d,"steps":[],"returns":[[' % _request_id() + "0," * 200_000 + '0]]}'))
     return np.zeros(1)
 
 
 def forge_deep():
-    body = ('{"id":%d,"steps":[],"returns":[' % _request_id() + "[" * 300 + "]" * 300 + "]}").encode()
-    _protocol_write(len(body).to_bytes(8, "big") + body)
+    _protocol_write(_frame('{"id":%d,"steps":[],"returns":[' % _request_id() + "[" * 300 + "]" * 300 + "]}"))
     return np.zeros(1)
 """
 
@@ -695,7 +707,7 @@ def test_the_cap_comes_from_the_request(sandbox):
     the cap, sends an ``$error`` in place of values that do not fit (never a frame over the cap)."""
     req = request("huge_list")
     ok = sandbox.run(req, 2.0)
-    assert ok["steps"][0]["status"] == "ok" and "$npy" in ok["returns"][0]
+    assert ok["steps"][0]["status"] == "ok" and isinstance(ok["returns"][0], wire.ArrayRef)
     small = sandbox.run(dict(req, reply_bytes=1_000_000), 2.0)
     assert sandbox.refused is None
     assert small["steps"][0]["status"] == "ok"
@@ -734,3 +746,54 @@ def test_import_markers_carry_over_to_a_fresh_sandbox(tmp_path):
         (step,) = second.run(request("f", module="dies", schema={"kind": "scalar"}), SECONDS)["steps"]
         assert step["status"] == "missing" and "never finished" in step["error"]["message"]
         assert not (second.folder.parent / "escape").exists()
+
+
+def test_a_reply_whose_arrays_share_their_bytes_cannot_be_read(sandbox):
+    """A forged reply (with the request's id) whose two array references point at the same bytes: a reply,
+    but its values are a WireError (no two arrays of a frame alias each other)."""
+    reply = sandbox.run(request("forge_overlap"), 5.0)
+    first, second = reply["returns"]
+    wire.decode(first)
+    with pytest.raises(wire.WireError, match="overlap"):
+        wire.decode(second)
+    assert_works(sandbox)
+
+
+# -- one request in flight, written while the reply is awaited -------------------------------------------
+
+
+def test_send_then_receive_and_only_one_request_in_flight(sandbox):
+    x = np.arange(3.0)
+    sandbox.send(request("double", ["x"], {"x": x}), SECONDS)
+    with pytest.raises(RuntimeError, match="in flight"):
+        sandbox.send(request("double", ["x"], {"x": x}), SECONDS)
+    reply = sandbox.receive()
+    np.testing.assert_array_equal(wire.decode(reply["returns"][0]), 2 * x)
+    with pytest.raises(RuntimeError, match="no request in flight"):
+        sandbox.receive()
+
+
+def test_a_request_larger_than_the_pipe_is_written_while_the_reply_is_awaited(sandbox):
+    """16 MB of inputs: the pipe takes 64 KiB at once, the rest goes out from ``receive``'s wait."""
+    x = np.random.default_rng(0).normal(size=2_000_000)
+    sandbox.send(request("double", ["x"], {"x": x}), SECONDS)
+    assert sandbox._pending  # not all written yet: send never blocks
+    reply = sandbox.receive()
+    np.testing.assert_array_equal(wire.decode(reply["returns"][0]), 2 * x)
+
+
+def test_a_reply_that_came_while_the_grader_was_busy_is_read_not_timed_out(sandbox):
+    """The caller judged something else for longer than the request's time: the reply is there, and read."""
+    seconds = 0.2
+    sandbox.send(request("double", ["x"], {"x": np.ones(2)}), seconds)
+    time.sleep(seconds + 2.5)
+    reply = sandbox.receive()
+    assert reply["steps"][0]["status"] == "ok", reply
+
+
+def test_one_message_is_framed_again_for_each_request_with_its_own_id(sandbox):
+    """A request encoded once (as grading keeps it for a class) is sent twice; each frame has its id."""
+    message = wire.message(request("double", ["x"], {"x": np.arange(4.0)}))
+    first, second = sandbox.run(message, SECONDS), sandbox.run(message, SECONDS)
+    for reply in (first, second):
+        np.testing.assert_array_equal(wire.decode(reply["returns"][0]), 2 * np.arange(4.0))

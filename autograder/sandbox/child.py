@@ -133,7 +133,7 @@ def conform(value: Any, schema: dict) -> Any:
                 arr = np.array(arr, copy=True).view(np.ndarray)
             if arr.dtype.hasobject or arr.dtype.kind not in "fiubc":
                 return {"$error": f"returned {type(value).__name__} that is not numeric (dtype {arr.dtype})"}
-            return wire.array_to_npy(np.array(arr, copy=True))
+            return wire.encode_array(np.array(arr, copy=True, order="C"))  # a copy: later writes do not reach it
         if kind == "bool":
             if isinstance(value, (bool, np.bool_)):
                 return bool(value)

@@ -43,6 +43,8 @@ CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "probes.py", "executor.py", "ch
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
 MARKER = ".importing-"  # the child's marker of an import under way (child.Submission)
+#: The least time a reply is waited for once the caller asks for it, whenever it was sent (see Sandbox.receive).
+LATE_READ_SECONDS = 2.0
 DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
 
 _runtime: Path | None = None
@@ -144,6 +146,9 @@ class Sandbox:
         self.ready = False
         self.restarts = 0  # children started again after one died or was killed
         self.request_id = 0  # every request carries the next id; the child echoes it in its reply
+        self._inflight: tuple[int, int, float, float] | None = None  # (id, reply cap, seconds, sent at)
+        self._pending: list[memoryview] = []  # what the child's pipe has not taken yet of the request in flight
+        self._broken = False  # the pipe broke while the request in flight was written
         self.refused: str | None = None  # why the last reply broke the protocol (the child was then killed)
         self.uid_claim = None
         if isolation.in_force()["uid"]["on"]:
@@ -273,6 +278,7 @@ class Sandbox:
             except OSError:
                 pass
         self.proc = None
+        self._pending, self._broken = [], False
         if self.uid_claim is not None and not isolation.in_force()["pid"]["on"]:
             # daemons that left the process group (without a PID namespace, whose end kills them)
             isolation.kill_uid(self.uid_claim[0])
@@ -319,16 +325,20 @@ class Sandbox:
 
     # -- I/O under a deadline ---------------------------------------------------------------------
     def _read_exact(self, n: int, deadline: float) -> bytearray:
-        """``n`` bytes of the child's protocol, read into one buffer (no second copy of a large reply)."""
+        """``n`` bytes of the child's protocol, read into one buffer (no second copy of a large reply; the wire's
+        arrays are views of it). A request still being written goes out meanwhile (:meth:`_flush`)."""
         fd = self.proc.stdout.fileno()
         buf = bytearray(n)
         view, got = memoryview(buf), 0
         while got < n:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], left)
+            out = [self.proc.stdin.fileno()] if self._pending else []
+            ready, writable, _ = select.select([fd], out, [], max(0.0, left))
+            if writable:
+                self._flush()
             if not ready:
+                if writable and left > 0:
+                    continue
                 raise TimeoutError
             read = os.readv(fd, [view[got : got + (1 << 20)]])
             if not read:
@@ -344,17 +354,23 @@ class Sandbox:
             raise wire.FrameTooLarge(f"a reply of {length} bytes, over the {max_bytes} bytes this request allows")
         return wire.parse_frame(self._read_exact(length, deadline))
 
-    def _write(self, data: bytes, deadline: float) -> None:
+    def _flush(self) -> None:
+        """Write what the child's pipe takes now of the request under way (never blocks)."""
         fd = self.proc.stdin.fileno()
         os.set_blocking(fd, False)
-        view = memoryview(data)
-        while view:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            _, ready, _ = select.select([], [fd], [], left)
-            if ready:
-                view = view[os.write(fd, view) :]
+        while self._pending:
+            try:
+                sent = os.writev(fd, self._pending[:64])
+            except BlockingIOError:
+                return
+            while sent and self._pending:
+                first = self._pending[0]
+                if sent >= len(first):
+                    sent -= len(first)
+                    self._pending.pop(0)
+                else:
+                    self._pending[0] = first[sent:]
+                    sent = 0
 
     def _death(self) -> str:
         try:
@@ -371,14 +387,22 @@ class Sandbox:
             return f"the student's code crashed the evaluator ({why})"
         return f"the student's code ended the evaluator (exit status {code})"
 
-    # -- the one public call ------------------------------------------------------------------------
-    def run(self, request: dict, seconds: float) -> dict:
-        """Send one program; returns the child's reply, or ``{"timeout": ...}`` / ``{"died": message}``.
+    # -- the public calls: one request in flight at a time --------------------------------------------
+    def run(self, request: dict | wire.Message, seconds: float) -> dict:
+        """Send one program and wait for its reply (:meth:`send`, then :meth:`receive`)."""
+        self.send(request, seconds)
+        return self.receive()
+
+    def send(self, request: dict | wire.Message, seconds: float) -> None:
+        """Send one program (a request dict, or a :class:`wire.Message` encoded once for many submissions; its
+        id, ``seconds`` and reply cap are added to the frame, the body is not encoded again) without waiting for
+        its reply, so the caller can work (judge the previous reply) while the child computes this one.
 
         The reply may take ``request["reply_bytes"]`` bytes (else :data:`wire.DEFAULT_REPLY_BYTES`); the child is
-        told the cap and keeps under it. A reply that breaks the protocol (over the cap, malformed, too many
-        values, not the one asked for) kills the child, comes back as ``{"died": ...}`` and sets
-        :attr:`refused` (which every call resets)."""
+        told the cap and keeps under it. A child that died (or was killed) since the last reply is started again
+        first. What the pipe does not take at once goes out while :meth:`receive` waits."""
+        if self._inflight is not None:
+            raise RuntimeError("a request is already in flight: receive its reply first")
         self.refused = None
         if self.proc is not None and self.proc.poll() is not None:
             self.kill()
@@ -388,15 +412,37 @@ class Sandbox:
         if not self.ready:
             self._wait_ready()
         self.request_id += 1
-        cap = request.get("reply_bytes")
+        body = request if isinstance(request, wire.Message) else wire.message(request)
+        cap = body.reply_bytes
         cap = cap if isinstance(cap, int) and 0 < cap <= wire.MAX_FRAME_BYTES else wire.DEFAULT_REPLY_BYTES
-        body = dict(request, seconds=seconds, id=self.request_id, reply_bytes=cap)
-        deadline = time.monotonic() + seconds + 2.0
+        parts = body.frame(id=self.request_id, seconds=seconds, reply_bytes=cap)
+        self._inflight = (self.request_id, cap, seconds, time.monotonic())
+        self._pending = [memoryview(p).cast("B") for p in parts if len(p)]
         try:
-            self._write(wire.frame_bytes(body), deadline)
+            self._flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self._pending = []
+            self._broken = True
+
+    def receive(self) -> dict:
+        """The reply to the request in flight, or ``{"timeout": seconds}`` / ``{"died": message}``.
+
+        Its deadline is ``seconds`` + 2 s from when it was sent (the child's own timer stops the program at
+        ``seconds``), and never less than :data:`LATE_READ_SECONDS` from now, so a reply that came while the
+        caller was busy is read, not taken for a timeout. A reply that breaks the protocol (over the cap,
+        malformed, too many values, not the one asked for) kills the child, comes back as ``{"died": ...}`` and
+        sets :attr:`refused` (which every request resets)."""
+        if self._inflight is None:
+            raise RuntimeError("no request in flight")
+        request_id, cap, seconds, sent = self._inflight
+        self._inflight = None
+        deadline = max(sent + seconds + 2.0, time.monotonic() + LATE_READ_SECONDS)
+        try:
+            if self._broken:
+                raise BrokenPipeError
             reply = self._read(deadline, cap)
             for _ in range(4):  # a late reply to an earlier request (a forged twin was taken for it): skip
-                if not (isinstance(reply, dict) and isinstance(reply.get("id"), int) and reply["id"] < self.request_id):
+                if not (isinstance(reply, dict) and isinstance(reply.get("id"), int) and reply["id"] < request_id):
                     break
                 reply = self._read(deadline, cap)
         except TimeoutError:
@@ -411,9 +457,11 @@ class Sandbox:
             return self._refuse(f"the evaluator's channel carried {exc} (written by your code)")
         except wire.WireError as exc:
             return self._refuse(f"the evaluator sent a malformed reply ({exc})")
+        if self._pending:  # the child answered before it read the whole request: not the child's own reply
+            return self._refuse("the evaluator's channel carried a reply to an unread request (written by your code)")
         if not isinstance(reply, dict):
             return self._refuse("the evaluator sent a malformed reply")
-        if reply.pop("id", None) != self.request_id:  # written by the student's code, not by the evaluator
+        if reply.pop("id", None) != request_id:  # written by the student's code, not by the evaluator
             return self._refuse(
                 "the evaluator's channel carried a reply the grader did not ask for (written by your code)"
             )

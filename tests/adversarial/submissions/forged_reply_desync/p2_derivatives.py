@@ -1,7 +1,7 @@
 # ATTACK (forged_reply_desync): forges an extra reply frame so that the replies run one request behind
-def _forge_frame(reply, copy_id=True):
-    """Write a raw reply frame to the evaluator's protocol pipe (the first pipe fd that accepts a write),
-    with the id of the request being served when ``copy_id`` (found in the evaluator's frames)."""
+def _forge_frame(reply, copy_id=True, binary=b""):
+    """Write a raw reply frame (JSON and a ``binary`` section) to the evaluator's protocol pipe (the first pipe
+    fd that accepts a write), with the id of the request being served when ``copy_id`` (found in its frames)."""
     import json, os, stat, struct, sys
     if copy_id:
         frame = sys._getframe(1)
@@ -11,7 +11,9 @@ def _forge_frame(reply, copy_id=True):
                 reply = dict(reply, id=request["id"])
                 break
             frame = frame.f_back
-    body = json.dumps(reply).encode()
+    text = json.dumps(reply).encode()
+    text += b" " * (-(8 + len(text)) % 64)  # the binary section starts 64-aligned
+    body = struct.pack(">Q", len(text)) + text + binary  # the wire's frame: JSON length, JSON, binary section
     data = struct.pack(">Q", len(body)) + body
     for fd in range(3, 64):
         try:

