@@ -228,7 +228,7 @@ def main(folder: str, log_path: str, preload: tuple[str, ...] = ()) -> None:
     wire.write_frame(proto_out, {"ready": True})
     while True:
         try:
-            request = wire.read_frame(proto_in, max_nodes=None)  # the grader's own requests
+            request = wire.read_frame(proto_in, max_nodes=None, trusted=True)  # the grader's own requests
         except EOFError:
             return
         seconds = float(request.get("seconds", 10.0))
