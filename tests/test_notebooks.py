@@ -17,6 +17,7 @@ from autograder.assignments import get, names
 from autograder.notebook_grading import PUBLIC_ONLY, score, summary
 from autograder.reference import ReferenceNotFound
 from autograder.release import BEGIN, END, solution_files
+from tests.test_public_symbolic import answer_leaks
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "examples" / "submissions" / "hw1"
@@ -248,6 +249,7 @@ def solution_lines(assignment) -> set[str]:
 def test_every_assignment_s_released_notebooks_hold_no_solution_line_and_no_hidden_check(name, tmp_path):
     assignment = get(name)
     notebooks.write_course_source(assignment, tmp_path)
+    assert answer_leaks(assignment, tmp_path / "source" / name) == []  # the public data beside the notebooks
     secret = solution_lines(assignment)
     assert secret, "the solutions should have substantial solution lines"
     hidden = [c.id for c in assignment.checks if not c.public]

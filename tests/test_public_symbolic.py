@@ -168,22 +168,72 @@ def _answers(value):
             yield from _answers(v)
 
 
-@pytest.mark.parametrize("name", names())
-def test_released_data_holds_no_reference_answer_and_values_for_every_one(name):
-    """Every SymPy answer of the reference a public check compares ships as values (``$at``) or, where its judge
-    never reads it, as nothing; no srepr and no printed form of any of them is anywhere in the released data."""
-    assignment = get(name)
-    text = (REPO / "assignments" / name / "public_checks.json").read_text()
+def _public_values(value):
+    if isinstance(value, dict):
+        if symbolic.PUBLIC_KEY in value:
+            yield value[symbolic.PUBLIC_KEY]
+        for v in value.values():
+            yield from _public_values(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _public_values(v)
+
+
+NUMBER = re.compile(r"-?\d+(/\d+)?|-?\d*\.?\d+(e[-+]?\d+)?")
+
+
+def answer_leaks(assignment, folder: Path) -> list[str]:
+    """What in ``folder/public_checks.json`` (release's public data) could show a reference's SymPy answer: the
+    srepr or the printed form of any answer a public check of ``assignment`` compares, an ``$srepr`` that is not
+    empty, or a public value (``$at``) holding anything but symbol names and numbers. Empty when nothing does."""
+    text = (folder / "public_checks.json").read_text()
     data = json.loads(text)
+    leaks = [f"an $srepr holds {a[:60]}" for a in re.findall(r'"\$srepr": "([^"]*)"', text) if a]
     reference = ReferenceExpectations(assignment, data["seed"])
     for check in assignment.checks:
-        if not check.public:
-            continue
-        for case in reference.cases(check):
-            for answer in _answers(case.expected):
-                expr = sp.sympify(answer) if answer else None
-                assert answer not in text, f"{check.id} ships the srepr of a reference answer"
-                if expr is not None and len(str(expr)) > 6:
-                    assert f'"{expr}"' not in text and str(expr) not in text, f"{check.id} ships {expr}"
-    shipped = re.findall(r'"\$at"', text)
-    assert bool(shipped) == any("sympy" in p.preload for p in assignment.problems)
+        for case in reference.cases(check) if check.public else ():
+            for answer in filter(None, _answers(case.expected)):
+                printed = str(sp.sympify(answer))
+                if answer in text or (len(printed) > 6 and printed in text):
+                    leaks.append(f"{check.id} ships {printed}")
+    names = {s for c in data["checks"] for k in c["cases"] for s in re.findall(r'"\$symbol": "(\w+)"', json.dumps(k))}
+    for at in _public_values([c["cases"] for c in data["checks"]]):
+        if set(at) - {"symbols", "points", "values", "grid"} or set(at["symbols"]) - names:
+            leaks.append(f"public values with other fields or symbols: {sorted(at)}")
+        numbers = [v for k in ("points", "values", "grid") for v in _flat(at.get(k, []))]
+        leaks += [f"a public value {v!r} that is not a number" for v in numbers if not NUMBER.fullmatch(str(v))]
+    return leaks
+
+
+def _flat(value):
+    if isinstance(value, list):
+        for v in value:
+            yield from _flat(v)
+    elif value is not None:
+        yield value
+
+
+@pytest.mark.parametrize("name", names())
+def test_released_data_holds_no_reference_answer_and_values_for_every_one(name):
+    """Every SymPy answer of the reference a public check compares ships as values (``$at``: names and numbers)
+    or, where its judge never reads it, as nothing; no srepr and no printed form of any of them is there."""
+    assignment = get(name)
+    assert answer_leaks(assignment, REPO / "assignments" / name) == []
+    text = (REPO / "assignments" / name / "public_checks.json").read_text()
+    assert ('"$at"' in text) == any("sympy" in p.preload for p in assignment.problems)
+
+
+def test_the_leak_finder_finds_a_shipped_answer(tmp_path):
+    """A test that can fail: public data with one reference answer's srepr, or a value that is SymPy text."""
+    assignment = get("hw1")
+    text = (REPO / "assignments" / "hw1" / "public_checks.json").read_text()
+    s = 1 / (1 + sp.exp(-x))
+    (tmp_path / "public_checks.json").write_text(
+        text.replace('"$srepr": ""', f'"$srepr": "{sp.srepr(s * (1 - s))}"', 1)
+    )
+    assert answer_leaks(assignment, tmp_path)
+    data = json.loads(text)
+    at = next(_public_values([c["cases"] for c in data["checks"]]))
+    at["values"][0] = "exp(-x)/(1 + exp(-x))**2"
+    (tmp_path / "public_checks.json").write_text(json.dumps(data))
+    assert any("not a number" in leak for leak in answer_leaks(assignment, tmp_path))

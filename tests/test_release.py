@@ -24,6 +24,7 @@ from autograder.release import (
     write_assignment,
     write_bundle,
 )
+from tests.test_public_symbolic import answer_leaks
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,6 +123,7 @@ def test_public_data_holds_public_checks_only(fresh, assignment):
     assert "pickle" not in text
     answers = re.findall(r'"\$srepr": "([^"]*)"', text)
     assert set(answers) <= {""}, "public data must never hold a reference's SymPy answer"
+    assert answer_leaks(assignment, fresh) == [], "only values (numbers) at public points stand for an answer"
     if any("sympy" in p.preload for p in assignment.problems):  # its answers are SymPy expressions: withheld
         assert answers
     with np.load(fresh / "public_checks.npz", allow_pickle=False) as npz:
