@@ -182,3 +182,46 @@ def test_student_text_in_a_result_is_capped(fake, assignment, expectations):
     assert len(result.output) < MAX_TEXT_CHARS + 100
     assert len(result.notes) <= 51 and all(len(n) < 600 for n in result.notes)
     assert len(json.dumps(result.to_json())) < 1_000_000
+
+
+def test_the_next_request_is_sent_before_a_reply_is_judged_unless_the_reply_can_stop_it(
+    fake, assignment, expectations, monkeypatch
+):
+    """Pipelined: an ordinary reply is judged while the child computes the next case (its request already
+    sent); a timeout is judged first, so the function it stops gets no request."""
+    by_inputs = {id(k.inputs): k for c in assignment.checks for k in expectations.cases(c)}
+    for judge_type in {type(c.judge) for c in assignment.checks}:
+        judge = judge_type.judge
+        monkeypatch.setattr(
+            judge_type,
+            "judge",
+            lambda self, inputs, reply, expected, judge=judge: (
+                fake.log.append(("judge", id(by_inputs[id(inputs)].request))) or judge(self, inputs, reply, expected)
+            ),
+        )
+
+    def answer(request):
+        if any(s["fn"] == "sigmoid" for s in request["steps"]):
+            return {"timeout": 5.0}
+        steps = [
+            {"name": s["name"], "fn": s["fn"], "status": "ok", "mutated": [], "warnings": []} for s in request["steps"]
+        ]
+        return {"steps": steps, "returns": [{"$error": "not computed"} for _ in request["returns"]]}
+
+    fake.answer = staticmethod(answer)
+    grade_files(_files(), assignment, expectations)
+    events = [(e[0], e[3] if e[0] == "run" else e[1]) for e in fake.log if e[0] in ("run", "judge")]
+    sent = [(e[1], e[3]) for e in fake.log if e[0] == "run"]  # (sandbox, request)
+    position = {(kind, m): i for i, (kind, m) in enumerate(events)}
+    every = [k for c in assignment.checks for k in expectations.cases(c)]
+    timeouts = {id(k.request) for k in every if any(s["fn"] == "sigmoid" for s in k.steps)}
+    pipelined = 0
+    for (box, before), (next_box, after) in zip(sent, sent[1:], strict=False):
+        if box != next_box:  # the hidden checks' child starts after the public checks are all judged
+            continue
+        if before in timeouts:
+            assert position[("judge", before)] < position[("run", after)]
+        else:
+            assert position[("run", after)] < position[("judge", before)]
+            pipelined += 1
+    assert pipelined > 100
