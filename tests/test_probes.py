@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from autograder.checks import parent_only
+from autograder.grading import PreparedCase, case_request
 from autograder.judges import GradCheck
 from autograder.sandbox import probes, wire
 from autograder.sandbox.executor import run_steps
@@ -59,15 +60,25 @@ def mlp_inputs(rng: np.random.Generator) -> dict:
     return {"params": params, "x": rng.standard_normal((5, 3)), "dyhat": rng.standard_normal((5, 2))}
 
 
-def request(judge: GradCheck, inputs: dict, module: str = "echo") -> dict:
-    """The request a gradient check's case sends the child (as :func:`autograder.grading.run_case` builds it)."""
+def request(judge: GradCheck, inputs: dict) -> PreparedCase:
+    """A gradient check's case for the echo module (its values returned as arrays), with its request encoded as
+    grading encodes it (:func:`autograder.grading.case_request`; ``.request``)."""
     steps, returns = judge.program(inputs)
-    return {
-        "module": module,
-        "inputs": {k: wire.encode(v) for k, v in inputs.items() if not parent_only(k)},
-        "steps": steps,
-        "returns": [{"label": label, "ref": path, "schema": {"kind": "array"}} for label, path in returns],
-    }
+    returns = [{"label": label, "ref": path, "schema": {"kind": "array"}} for label, path in returns]
+    case = PreparedCase("probes", inputs, steps, returns, [])
+    case_request(SimpleNamespace(module="echo"), case)
+    return case
+
+
+def returned(sandbox: Sandbox, case: PreparedCase) -> dict:
+    """The echo module's returned values on ``case``, by label, after every step ran."""
+    reply = sandbox.run(case.request, 10.0)
+    assert [s["status"] for s in reply["steps"]] == ["ok"] * len(case.steps), reply
+    return {r["label"]: wire.decode(v) for r, v in zip(case.returns, reply["returns"], strict=True)}
+
+
+def request_bytes(case: PreparedCase) -> int:
+    return sum(len(part) for part in case.request.frame())
 
 
 def expected_points(judge: GradCheck, inputs: dict, k: int, sign: int) -> np.ndarray:
@@ -92,10 +103,7 @@ def sandbox(tmp_path_factory):
 def test_the_childs_points_are_the_parents_bit_for_bit(sandbox, judge, make):
     rng = np.random.default_rng(7)
     inputs = judge.expand(make(rng), rng)
-    req = request(judge, inputs)
-    reply = sandbox.run(req, 10.0)
-    assert [s["status"] for s in reply["steps"]] == ["ok"] * len(req["steps"]), reply
-    got = {r["label"]: wire.decode(v) for r, v in zip(req["returns"], reply["returns"], strict=True)}
+    got = returned(sandbox, request(judge, inputs))
     n = len(inputs[probes.SPEC]["probes"])
     assert n == judge.directions + judge.coords * 3  # three arrays each
     for k, tag in enumerate(f"{i:03d}" for i in range(n)):
@@ -159,7 +167,7 @@ def test_request_bytes_do_not_grow_with_the_number_of_probes():
     for directions, coords in ((3, 2), (30, 20)):
         judge = dataclasses.replace(CONV, directions=directions, coords=coords)  # the same check, more probes
         expanded = judge.expand(inputs, np.random.default_rng(6))
-        sizes[directions + 3 * coords] = len(wire.frame_bytes(request(judge, expanded)))
+        sizes[directions + 3 * coords] = request_bytes(request(judge, expanded))
     (few, small), (many, large) = sorted(sizes.items())
     per_probe = (large - small) / (many - few)
     print(f"θ {theta} bytes; {few} probes: {small} bytes, {many} probes: {large} bytes; {per_probe:.0f} per probe")
@@ -187,8 +195,6 @@ def test_a_submission_that_replaces_numpys_generator_does_not_move_the_points(tm
     (tmp_path / "echo.py").write_text(patched + textwrap.dedent(ECHO))
     rng = np.random.default_rng(9)
     inputs = CONV.expand(conv_inputs(rng), rng)
-    req = request(CONV, inputs)
     with Sandbox({"echo.py": tmp_path / "echo.py"}) as sb:
-        reply = sb.run(req, 10.0)
-    got = {r["label"]: wire.decode(v) for r, v in zip(req["returns"], reply["returns"], strict=True)}
+        got = returned(sb, request(CONV, inputs))
     assert got["out+000"].tobytes() == expected_points(CONV, inputs, 0, 1).tobytes()

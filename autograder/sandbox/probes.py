@@ -17,8 +17,8 @@ The specification is the input named :data:`SPEC` (plain data)::
                                                    of one array
 
 A program refers to a perturbed input with the argument ``{"$probe": {"of": name, "probe": k, "sign": ±1}}``
-(:mod:`autograder.sandbox.executor`): a fresh copy of the input ``name`` moved by sign·h·v along probe k,
-``θ + (sign·h)·v`` for every path of v under ``name`` (the other entries of a dict input are copied as they are).
+(:mod:`autograder.sandbox.executor`): a fresh copy of the input ``name`` moved by sign·h·v along probe k
+(:func:`perturbed`; the other entries of a dict input are copied as they are).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _shape(inputs: dict, path: list | tuple) -> tuple[int, ...]:
     value = inputs[path[0]]
     for key in path[1:]:
         value = value[key]
-    return tuple(int(n) for n in np.shape(value))
+    return value.shape if type(value) is np.ndarray else tuple(int(n) for n in np.shape(value))
 
 
 @functools.lru_cache(maxsize=2)  # a probe's + and − points, and every input of one call, share its direction
@@ -73,14 +73,29 @@ def direction(spec: dict, k: int, inputs: dict) -> dict[tuple, np.ndarray]:
 
 
 def perturbed(inputs: dict, name: str, spec: dict, k: int, sign: int, copy: Callable[[Any], Any] = _deepcopy) -> Any:
-    """A fresh copy of the input ``name`` moved by ``sign``·h·v along probe ``k`` (θ + (sign·h)·v on each of
-    v's paths under ``name``); ``copy`` copies what is not moved (the caller's deep copy)."""
-    moved = {p: v for p, v in direction(spec, k, inputs).items() if p[0] == name}
+    """A fresh copy of the input ``name`` at probe ``k``'s point, ``sign``·h away: θ + (sign·h)·v along a random
+    direction (each of v's paths under ``name``), or a float64 copy of θ whose entry ``index`` is increased by
+    sign·h for a coordinate (the same point as θ + (sign·h)·e, without a one-hot array); ``copy`` copies what
+    is not moved (the caller's deep copy)."""
+    probe = spec["probes"][k]
     step = sign * float(spec["h"])
     value = inputs[name]
-    if (name,) in moved:  # a plain array: the sum is a fresh array already
-        return value + step * moved[(name,)]
+    moves: dict[tuple, Callable[[np.ndarray], np.ndarray]] = {}
+    if "seed" in probe:
+        for path, v in direction(spec, k, inputs).items():
+            if path[0] == name:
+                moves[path] = lambda a, v=v: a + step * v
+    elif probe["path"][0] == name:
+        moves[tuple(probe["path"])] = lambda a: _nudged(a, int(probe["index"]), step)
+    if (name,) in moves:  # a plain array: the moved one is a fresh array already
+        return moves[(name,)](value)
     out = copy(value)
-    for path, v in moved.items():
-        out[path[1]] = out[path[1]] + step * v
+    for path, move in moves.items():
+        out[path[1]] = move(out[path[1]])
+    return out
+
+
+def _nudged(a: np.ndarray, index: int, step: float) -> np.ndarray:
+    out = np.array(a, dtype=np.result_type(a, np.float64))  # a copy, float64 as θ + step·e would be
+    out.flat[index] = out.flat[index] + step
     return out
