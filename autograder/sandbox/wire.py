@@ -49,6 +49,7 @@ import json
 import math
 import re
 import struct
+import threading
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -152,7 +153,7 @@ class ArrayRef:
 
     __slots__ = ("spec", "section", "array")
 
-    def __init__(self, spec: Any, section: _Section):
+    def __init__(self, spec: Any, section: _Section | None):
         self.spec, self.section, self.array = spec, section, None
 
     def __repr__(self) -> str:
@@ -342,13 +343,13 @@ def parse_frame(body: bytes | bytearray, max_nodes: int | None = MAX_REPLY_NODES
     if max_nodes is not None and count_values(text) > max_nodes:
         raise WireError(f"malformed reply: more than {max_nodes} values")
     section = _Section(view[8 + length :])
-
-    def reference(obj: dict) -> Any:
-        return ArrayRef(obj["$nd"], section) if len(obj) == 1 and "$nd" in obj else obj
-
     try:
         if trusted or (text.count(b"[") + text.count(b"{") <= MAX_JSON_DEPTH and not _SURROGATE_ESCAPE.search(text)):
-            return _loads(text.decode("utf-8"), object_hook=reference)
+            _parsing.refs = refs = []
+            value = _decoder.decode(text.decode("utf-8"))
+            for ref in refs:
+                ref.section = section
+            return value
         return _scrub(_loads(text.decode("utf-8")), 0, section)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         if isinstance(exc, WireError):
@@ -356,6 +357,19 @@ def parse_frame(body: bytes | bytearray, max_nodes: int | None = MAX_REPLY_NODES
         raise WireError(f"malformed reply: {type(exc).__name__}") from None
 
 
+_parsing = threading.local()  # the references the frame being parsed (in this thread) holds
+
+
+def _reference(obj: dict) -> Any:
+    """``{"$nd": spec}`` as JSON parses it: an :class:`ArrayRef` (its section set once the frame is parsed)."""
+    if len(obj) == 1 and "$nd" in obj:
+        ref = ArrayRef(obj["$nd"], None)
+        _parsing.refs.append(ref)
+        return ref
+    return obj
+
+
+_decoder = json.JSONDecoder(object_hook=_reference)  # made once: json.loads(..., object_hook=) makes one per call
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # the only way JSON text can hold a lone surrogate
 
