@@ -80,7 +80,7 @@ CASES = {
         (("p2.sigmoid_grad2.values", "sigmoid_grad2 raised NameError: name 'sigmod' is not defined"),),
     ),
     "sympy_as_string": Expect(
-        {"p2.sigmoid_grad_expr.equivalent": 0.0},
+        {"p2.sigmoid_grad_expr.values": 0.0, "p2.sigmoid_grad_expr.equivalent": 0.0},
         (("p2.sigmoid_grad_expr.equivalent", "sigmoid_grad_expr: returned str, expected a SymPy expression"),),
     ),
     "missing_file": Expect(

@@ -136,25 +136,30 @@ ATTACKS = {
     "shadow_modules": Expect({}),
     # symbolic answers (p2): judged in the grader's worker process at points from the grading seed
     "symbolic_interpolation": Expect(
-        {"p2.sigmoid_grad_expr.equivalent": 0.0}, (("p2.sigmoid_grad_expr.equivalent", "differs at x ="),)
+        {"p2.sigmoid_grad_expr.values": 0.0, "p2.sigmoid_grad_expr.equivalent": 0.0},
+        (("p2.sigmoid_grad_expr.equivalent", "differs at x ="), ("p2.sigmoid_grad_expr.values", "differs at x =")),
     ),
     "symbolic_piecewise": Expect(
-        {"p2.sigmoid_grad_expr.equivalent": 0.0}, (("p2.sigmoid_grad_expr.equivalent", "differs at x ="),)
+        {"p2.sigmoid_grad_expr.values": 0.0, "p2.sigmoid_grad_expr.equivalent": 0.0},
+        (("p2.sigmoid_grad_expr.equivalent", "differs at x ="),),
     ),
     "symbolic_heaviside": Expect(
-        {"p2.sigmoid_grad_expr.equivalent": 0.0}, (("p2.sigmoid_grad_expr.equivalent", "differs at x ="),)
+        {"p2.sigmoid_grad_expr.values": 0.0, "p2.sigmoid_grad_expr.equivalent": 0.0},
+        (("p2.sigmoid_grad_expr.equivalent", "differs at x ="),),
     ),
     "symbolic_tiny_offset": Expect(
-        {"p2.log_softmax_grad_expr.equivalent": 0.0},
+        {"p2.log_softmax_grad_expr.values": 0.0, "p2.log_softmax_grad_expr.equivalent": 0.0},
         (("p2.log_softmax_grad_expr.equivalent", "differs at x1 ="),),
     ),
     "symbolic_eval_hang": Expect(
-        {"p2.sigmoid_grad2_expr.equivalent": 0.0},
+        {"p2.sigmoid_grad2_expr.values": 0.0, "p2.sigmoid_grad2_expr.equivalent": 0.0},
         (("p2.sigmoid_grad2_expr.equivalent", "the grader could not evaluate your answer within 5 s"),),
         seconds=45,
     ),
     "symbolic_parse_hang": Expect(
-        {"p2.sigmoid_grad2_expr.equivalent": 0.0}, (("p2.sigmoid_grad2_expr.equivalent", "is too large"),), seconds=45
+        {"p2.sigmoid_grad2_expr.values": 0.0, "p2.sigmoid_grad2_expr.equivalent": 0.0},
+        (("p2.sigmoid_grad2_expr.equivalent", "is too large"),),
+        seconds=45,
     ),
 }
 
