@@ -22,7 +22,9 @@ Who does what:
   solutions are the worker's own (``AUTOGRADER_SOLUTIONS``, a checkout, see :mod:`autograder.reference`);
   they never travel, and the sandbox child never sees them.
 
-What travels: to the worker, the assignment's name, the seed, the required layers, the submission's
+What travels: to the worker, the assignment's name, the seed, the required layers, the grader's
+:func:`fingerprint` (a worker with other code or another reference refuses: the canary ran on the client's
+reference, not on the worker's), the submission's
 selected ``.py`` files as bytes (so the workers need no shared filesystem) and the variant's numbers; back,
 the result's JSON text (:func:`autograder.batch.result_json`) and the capped data of its feedback figures
 (:mod:`autograder.plot_data`), nothing else. The files are chosen in the client by
@@ -39,9 +41,11 @@ one result, written by the client.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
+import socket
 import tempfile
 import threading
 import time
@@ -85,6 +89,11 @@ KEEP = 4
 DEVICE_ENV = "AUTOGRADER_DEVICE"
 
 
+_references: dict[tuple[str, int, str | None], tuple[Assignment, ReferenceExpectations]] = {}
+_fingerprints: dict[str, str] = {}
+_references_lock = threading.RLock()
+
+
 class DaskUnavailable(RuntimeError):
     """Dask is not installed (the ``dask`` extra); the message says, in one line, how to install it."""
 
@@ -101,38 +110,64 @@ def local_workers(scheduler: str) -> int | None:
 
 
 def check_scheduler(scheduler: str) -> None:
-    """Raise :class:`DaskUnavailable` when Dask is not installed, ValueError for a malformed ``local:N``,
-    before anything is graded."""
-    local_workers(scheduler)
+    """Raise :class:`DaskUnavailable` when Dask is not installed (or, for ``local:N``, the ``cryptography``
+    its TLS needs), ValueError for a malformed ``local:N``, before anything is graded."""
+    local = local_workers(scheduler) is not None
     try:
         import distributed  # noqa: F401
+
+        if local:
+            import cryptography  # noqa: F401
     except ImportError:
         raise DaskUnavailable(INSTALL) from None
 
 
 @contextlib.contextmanager
 def connected(scheduler: str) -> Iterator[Any]:
-    """A ``dask.distributed.Client`` of ``scheduler`` (started as a LocalCluster for ``local:N``), closed
-    (and the LocalCluster stopped) at the end of the block."""
+    """A ``dask.distributed.Client`` of ``scheduler``, closed at the end of the block.
+
+    An address is connected to with Dask's own configuration (its ``distributed.comm.tls`` settings: a
+    shared cluster should use TLS, since whoever reaches a scheduler runs code on its workers). ``local:N``
+    starts a LocalCluster on 127.0.0.1 whose connections use TLS with a key made for this run
+    (``Security.temporary``), so no other user of the machine can send its workers (the grader's user) a
+    task; it is stopped at the end of the block."""
     check_scheduler(scheduler)
     from distributed import Client, LocalCluster
+    from distributed.security import Security
 
     n = local_workers(scheduler)
     if n is None:
         with Client(scheduler) as client:
             yield client
         return
-    with (
-        LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    local = dict(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0")
+    with LocalCluster(**local, security=Security.temporary()) as cluster, Client(cluster) as client:
         yield client
 
 
-# --- the worker's side ---------------------------------------------------------------------------------------
+def fingerprint(assignment_name: str) -> str:
+    """A digest of what grades ``assignment_name`` in this process: the engine's sources (``autograder/``,
+    ``source_lib/``) and the assignment's reference modules. A worker whose digest differs from the client's
+    refuses (another version of the grader, another ``solutions/``): the client's canary vouches for its own
+    reference only."""
+    with _references_lock:
+        if assignment_name not in _fingerprints:
+            import source_lib
 
-_references: dict[tuple[str, int, str | None], tuple[Assignment, ReferenceExpectations]] = {}
-_references_lock = threading.Lock()
+            from .batch import solutions_folder
+
+            roots = [Path(__file__).parent, Path(source_lib.__file__).parent]
+            roots.append(solutions_folder(assignments.get(assignment_name)))
+            digest = hashlib.sha256()
+            for root in roots:
+                for file in sorted(f for f in root.rglob("*.py") if "__pycache__" not in f.parts):
+                    digest.update(f"{file.relative_to(root).as_posix()}\0{file.stat().st_size}\0".encode())
+                    digest.update(file.read_bytes())
+            _fingerprints[assignment_name] = digest.hexdigest()[:16]
+        return _fingerprints[assignment_name]
+
+
+# --- the worker's side ---------------------------------------------------------------------------------------
 
 
 def worker_reference(name: str, seed: int, device: str | None = None) -> tuple[Assignment, ReferenceExpectations]:
@@ -155,14 +190,23 @@ def grade_on_worker(
     seed: int,
     required: tuple[str, ...],
     device: str | None,
+    grader: str,
     name: str,
     packed: dict,
     variant: tuple[str, dict] | None,
 ) -> tuple[str, list[tuple[int, int, dict]]]:
     """One Dask task: grade the submission :func:`pack` made, here; returns the result's JSON text and the
     figures' data, ``[(check index, case index, plot data)]``. Raises SandboxUnavailable when a required
-    layer is not in force on this worker, InternalError when the grader is wrong here (no reference)."""
+    layer is not in force on this worker, InternalError when the grader is wrong here (no reference, or
+    one whose :func:`fingerprint` is not the client's ``grader``)."""
     require_layers(required)
+    here = fingerprint(assignment_name)
+    if here != grader:
+        raise InternalError(
+            f"the worker on {socket.gethostname()} grades {assignment_name} with other code or another "
+            f"reference than this grader (fingerprint {here}, not {grader}): give the workers the same "
+            "checkout (or package version) and solutions/"
+        )
     assignment, expectations = worker_reference(assignment_name, seed, device)
     with tempfile.TemporaryDirectory(prefix="autograder-dask-") as work:
         folder = unpack(packed, Path(work))
@@ -247,16 +291,18 @@ def cluster_grader(
     yielding (path, name, GRADED | DONE | CLAIMED, result) as each finishes, like its ``--jobs`` pool."""
     seed = expectations.seed
     device = os.environ.get(DEVICE_ENV) or None
+    grader = fingerprint(assignment.name)
 
     with connected(scheduler) as client:
         from distributed import as_completed
 
         def submit(sent: _Sent) -> Any:
             key = f"autograder-{_safe_name(sent.name)}-{secrets.token_hex(4)}"
-            args = (assignment.name, seed, required, device, sent.name, sent.packed, variant_of.get(sent.name))
+            variant = variant_of.get(sent.name)
+            args = (assignment.name, seed, required, device, grader, sent.name, sent.packed, variant)
             return client.submit(grade_on_worker, *args, key=key, pure=False)
 
-        def graded(
+        def on_cluster(
             rounds: list[tuple[Path, str]], block: bool
         ) -> Iterator[tuple[Path, str, str, SubmissionResult | None]]:
             todo = iter(rounds)
@@ -296,6 +342,7 @@ def cluster_grader(
                     except (SandboxUnavailable, InternalError):
                         raise
                     except Exception as exc:  # the task was lost (KilledWorker, ...): once more, then an error
+                        future.release()
                         if sent.tries < RESUBMITS:
                             sent.tries += 1
                             future = submit(sent)
@@ -304,6 +351,8 @@ def cluster_grader(
                             continue
                         message = f"internal grader error: {type(exc).__name__}: {exc}"
                         result = _failed(sent.name, assignment, seed, message, time.monotonic())
+                    else:
+                        future.release()  # the cluster may forget it: never computed again if its worker dies
                     _finish(out, sent.name, sent.claim, result)
                     yield sent.path, sent.name, GRADED, result
             finally:
@@ -312,7 +361,19 @@ def cluster_grader(
                     if sent.claim is not None:
                         sent.claim.release()
 
-        yield graded
+        rounds: list[Iterator] = []
+
+        def graded(
+            items: list[tuple[Path, str]], block: bool
+        ) -> Iterator[tuple[Path, str, str, SubmissionResult | None]]:
+            rounds.append(on_cluster(items, block))
+            return rounds[-1]
+
+        try:
+            yield graded
+        finally:  # a round left half-way (an error, an interrupt): its claims dropped while the client is up
+            for round_ in rounds:
+                round_.close()
 
 
 def _finish(out: Path | None, name: str, claim: Claim | None, result: SubmissionResult) -> None:

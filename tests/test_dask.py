@@ -14,19 +14,22 @@ import builtins
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, get_client
 
 from autograder import batch, cli, distributed
 from autograder.batch import Claim, grade_many, result_json, result_path, write_atomic
-from autograder.grading import SubmissionResult
-from autograder.sandbox.isolation import LAYERS
+from autograder.grading import InternalError, SubmissionResult
+from autograder.sandbox import isolation
+from autograder.sandbox.isolation import DISABLE_ENV, LAYERS, SandboxUnavailable, in_force
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "examples" / "submissions" / "hw1"
 SEED = 7
+LOOPBACK = "127.0.0.1:0"  # the clusters' HTTP servers: on a free port of this machine only
 NAMES = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir())
 
 
@@ -48,7 +51,7 @@ def identity(path: Path) -> tuple[int, int]:
 def cluster():
     """(the scheduler's address, a client of it) of a two-worker LocalCluster: processes, one thread each."""
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=LOOPBACK) as local,
         Client(local) as client,
     ):
         yield local.scheduler_address, client
@@ -114,26 +117,69 @@ def test_a_submission_another_grader_holds_is_waited_for_not_graded_twice(cluste
     assert points(results[graded]) == points(by_jobs[graded])
 
 
-def test_a_worker_killed_in_the_middle_loses_nothing(cluster, by_jobs, tmp_path):
-    address, client = cluster
-    names = NAMES[:4]
-    before = client.run(os.getpid)  # {worker address: pid}
-    killed: list[int] = []
+def test_a_worker_killed_in_the_middle_loses_nothing(by_jobs, tmp_path):
+    """On ``--scheduler local:2`` (its own LocalCluster, over TLS): after the first result, the worker
+    process grading a submission is killed; every submission still gets exactly one result, as with --jobs."""
+    names = NAMES[:6]
+    killed: list[tuple[int, list]] = []
 
-    def kill_one_worker(done: int, total: int, result: SubmissionResult) -> None:
-        if not killed:  # after the first result: both workers still have submissions to grade
-            killed.append(sorted(before.values())[0])
-            os.kill(killed[0], signal.SIGKILL)
+    def kill_a_busy_worker(done: int, total: int, result: SubmissionResult) -> None:
+        if killed:
+            return
+        assert done < total, "nothing left to kill a worker in the middle of"
+        client = get_client()  # the grading's own client of its LocalCluster
+        busy = {}
+        for _ in range(600):  # a worker takes its next submission as soon as the scheduler hands it one
+            busy = {w: keys for w, keys in client.processing().items() if keys}
+            if busy:
+                break
+            time.sleep(0.05)
+        assert busy, "no worker took a submission"
+        worker = sorted(busy)[0]
+        pid = client.run(os.getpid, workers=[worker])[worker]
+        killed.append((pid, busy[worker]))
+        os.kill(pid, signal.SIGKILL)
 
     out = tmp_path / "out"
     paths = [SAMPLES / n for n in names]
-    results = list(grade_many(paths, "hw1", seed=SEED, out=out, scheduler=address, progress=kill_one_worker))
-    assert killed and killed[0] not in client.run(os.getpid).values()  # the worker really went (its nanny restarts it)
+    results = list(grade_many(paths, "hw1", seed=SEED, out=out, scheduler="local:2", progress=kill_a_busy_worker))
+    assert killed  # a worker died with a submission in hand
     assert sorted(r.submission for r in results) == names  # every submission, exactly once
     assert sorted(p.stem for p in (out / "submissions").glob("*.json")) == names
     for r in results:
         assert points(r) == points(by_jobs[r.submission]), r.submission
         assert not r.error
+
+
+def test_a_worker_without_a_required_layer_stops_the_grading(tmp_path, monkeypatch):
+    """A layer in force here (so ``--require`` passes in this process) but turned off on the only worker:
+    nothing is graded and nothing written; the refusal is the worker's own."""
+    layer = next((k for k in LAYERS if k != "limits" and in_force()[k]["on"]), None)
+    if layer is None:
+        pytest.skip("no isolation layer but limits is in force on this machine")
+    monkeypatch.setattr(isolation, "_required", set())  # what require() adds here ends with the test
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=LOOPBACK, env={DISABLE_ENV: layer}) as weak:
+        out = tmp_path / "out"
+        with pytest.raises(SandboxUnavailable, match=f"{layer}: turned off by {DISABLE_ENV}"):
+            grading = grade_many(
+                [SAMPLES / NAMES[0]],
+                "hw1",
+                seed=SEED,
+                out=out,
+                scheduler=weak.scheduler_address,
+                require=[layer],
+                run_canary=False,
+            )
+            list(grading)
+    assert not list((out / "submissions").glob("*.json"))
+
+
+def test_a_worker_with_another_grader_or_reference_refuses():
+    """The worker's fingerprint (engine sources and reference modules) must be the client's."""
+    packed = distributed.pack(SAMPLES / NAMES[0])
+    with pytest.raises(InternalError, match="other code or another reference"):
+        distributed.grade_on_worker("hw1", SEED, (), None, "0" * 16, NAMES[0], packed, None)
+    assert distributed.fingerprint("hw1") != "0" * 16
 
 
 def test_without_dask_the_scheduler_option_says_so_in_one_line_before_the_canary(tmp_path, monkeypatch, capsys):
