@@ -174,6 +174,10 @@ def _in_a_fork(work) -> object:
         try:
             os.close(read)
             os.write(write, json.dumps(work()).encode())
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()  # shown with the test's failure
         finally:
             os._exit(0)
     os.close(write)

@@ -124,11 +124,13 @@ class Zygote:
         deadline = time.monotonic() + seconds
         while True:
             ready, _, _ = select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))
-            data = self.sock.recv(1 << 16) if ready else b""
-            if not data:
+            try:
+                reply = json.loads(self.sock.recv(1 << 16) or b"null") if ready else None
+            except (OSError, ValueError):  # it died with our request unread (a reset), or sent garbage
+                reply = None
+            if reply is None:
                 self.close()
                 raise ZygoteError("the zygote did not answer")
-            reply = json.loads(data)
             if isinstance(reply, dict) and reply.get("id") == rid:
                 return reply
 
@@ -283,6 +285,18 @@ def start(preload: tuple[str, ...] | None = None) -> None:
         start_early(base, lambda fd: launch(fd, None))
     else:
         zygote_for((base, preload), lambda fd: launch(fd, preload))
+
+
+def _after_fork_in_child() -> None:
+    """In a forked copy of the grader (a pool worker): fresh thread locks, since another thread may have held
+    one at the fork (the socket's turn among processes is a lock the fork did not copy)."""
+    global _zygotes_lock
+    _zygotes_lock = threading.Lock()
+    for z in [*_zygotes.values(), *_early.values()]:
+        z.lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register
