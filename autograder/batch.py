@@ -383,15 +383,17 @@ def grade_claimed(
         claim.release()
 
 
-def store_result(out: Path, name: str, result: SubmissionResult) -> None:
+def store_result(out: Path, name: str, result: SubmissionResult, draw: bool = True) -> None:
     """Write a submission's feedback pages, then its result, atomically, by the process holding its claim.
 
-    The pages first: a result on disk means its pages are too (their figures exist only in memory). Temporary
-    files a killed grader left beside the result are removed."""
+    The pages first: a result on disk means its pages are too (their figures exist only in memory); with
+    ``draw`` false they are written already (drawn by a Dask worker). Temporary files a killed grader left
+    beside the result are removed."""
     target = result_path(out, name)
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         stale.unlink(missing_ok=True)
-    write_feedback(out / FEEDBACK, result, _safe_name(name))
+    if draw:
+        write_feedback(out / FEEDBACK, result, _safe_name(name))
     write_atomic(target, result_json(result))
 
 
