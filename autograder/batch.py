@@ -514,6 +514,11 @@ def grade_many(
     before the canary, or as soon as one of them fails in a sandbox child. ``scheduler`` (a Dask scheduler's
     address, or ``local:N``) grades on a Dask cluster instead of ``jobs`` local workers
     (:mod:`autograder.distributed`): the workers grade, this process claims and writes the results.
+
+    With ``run_canary``, the canary runs in a thread beside the first submissions (on Dask: beside the
+    cluster's start); nothing is written or yielded before it has passed, and if it fails its
+    :class:`InternalError` is raised with nothing written. Every check's expected values are computed once,
+    here, before ``--jobs`` workers are forked: they inherit them, and this process's zygote.
     """
     required = tuple(require_layers(require))
     started = time.time()
