@@ -4,10 +4,10 @@
                                      [--out benchmarks/results/fixed_costs.txt]
 
 Two trees are graded with, each a clean copy (``git archive``) of a commit: "after" is HEAD, "before" is HEAD
-with the ``--revert`` commits undone (``git apply -R`` of each; the commits that made the change, so that
-nothing else differs), or the commit ``--baseline``. Every figure is measured for both trees in the same
-run, the trees alternating within each of ``--repeat`` rounds, and printed as the median and the spread
-(min-max) over the rounds:
+with the ``--revert`` commits' changes to ``autograder/`` undone (``git apply -R`` of each: the commits that
+made the change, so that nothing else differs), or the commit ``--baseline``. Every figure is measured for
+both trees in the same run, the trees alternating within each of ``--repeat`` rounds, and printed as the
+median and the spread (min-max) over the rounds:
 
 - the sandbox child's own CPU time (``resource.getrusage`` read by the child itself at the end of each of its
   sandboxes) while a warm grader grades hw1's p2 (SymPy answers) and the whole of hw1, per submission;
@@ -55,15 +55,18 @@ def cpu():
 
 
 def tree_at(rev: str, revert: list[str]) -> Path:
-    """A clean copy of ``rev`` with ``revert``'s commits undone (newest first)."""
+    """A clean copy of ``rev`` with ``revert``'s changes to the package (``autograder/``) undone, newest first."""
     dest = Path(tempfile.mkdtemp(prefix="fixed-costs-tree-"))
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     for commit in reversed(revert):
         patch = subprocess.run(
-            ["git", "-C", str(REPO), "show", "--format=", "--binary", commit], check=True, capture_output=True
+            ["git", "-C", str(REPO), "show", "--format=", "--binary", commit, "--", "autograder"],
+            check=True,
+            capture_output=True,
         ).stdout
-        subprocess.run(["git", "apply", "-R", "-"], cwd=dest, input=patch, check=True)
+        if patch.strip():
+            subprocess.run(["git", "apply", "-R", "-"], cwd=dest, input=patch, check=True)
     return dest
 
 
