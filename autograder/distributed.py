@@ -26,8 +26,9 @@ What travels: to the worker, the assignment's name, the seed, the required layer
 :func:`fingerprint` (a worker with other code or another reference refuses: the canary ran on the client's
 reference, not on the worker's), the submission's
 selected ``.py`` files as bytes (so the workers need no shared filesystem) and the variant's numbers; back,
-the result's JSON text (:func:`autograder.batch.result_json`) and the capped data of its feedback figures
-(:mod:`autograder.plot_data`), nothing else. The files are chosen in the client by
+the result's JSON text (:func:`autograder.batch.result_json`) and, with an output folder, its feedback pages
+and their figures as the worker drew them (:func:`autograder.feedback.write_feedback`, so the drawing is
+spread over the cluster), nothing else. The files are chosen in the client by
 :func:`autograder.submission.load` (zip members, symbolic links refused, nesting), and its notes travel with
 them; the worker writes them into a flat folder of the same name and grades that, so a result is the same as
 with ``--jobs``.
@@ -58,6 +59,7 @@ from . import assignments
 from .batch import (
     CLAIMED,
     DONE,
+    FEEDBACK,
     GRADED,
     Claim,
     _failed,
@@ -66,8 +68,10 @@ from .batch import (
     load_done,
     result_json,
     store_result,
+    write_atomic,
 )
 from .checks import Assignment
+from .feedback import write_feedback
 from .grading import InternalError, ReferenceExpectations, SubmissionResult
 from .sandbox.isolation import SandboxUnavailable
 from .sandbox.isolation import require as require_layers
@@ -194,11 +198,12 @@ def grade_on_worker(
     name: str,
     packed: dict,
     variant: tuple[str, dict] | None,
-) -> tuple[str, list[tuple[int, int, dict]]]:
-    """One Dask task: grade the submission :func:`pack` made, here; returns the result's JSON text and the
-    figures' data, ``[(check index, case index, plot data)]``. Raises SandboxUnavailable when a required
-    layer is not in force on this worker, InternalError when the grader is wrong here (no reference, or
-    one whose :func:`fingerprint` is not the client's ``grader``)."""
+    pages: bool,
+) -> tuple[str, dict[str, bytes]]:
+    """One Dask task: grade the submission :func:`pack` made, here; returns the result's JSON text and, when
+    ``pages``, its feedback pages and figures, ``{path under feedback/: bytes}``. Raises SandboxUnavailable
+    when a required layer is not in force on this worker, InternalError when the grader is wrong here (no
+    reference, or one whose :func:`fingerprint` is not the client's ``grader``)."""
     require_layers(required)
     here = fingerprint(assignment_name)
     if here != grader:
@@ -213,13 +218,12 @@ def grade_on_worker(
         _, result = grade_claimed(folder, name, assignment, expectations, None, None, False, variant)
     at = 1 if variant is not None else 0  # load()'s notes go where grade_path puts them: after the variant's
     result.notes[at:at] = packed["notes"]
-    figures = [
-        (i, j, case.plot)
-        for i, check in enumerate(result.checks)
-        for j, case in enumerate(check.cases)
-        if case.plot is not None
-    ]
-    return result_json(result), figures
+    drawn: dict[str, bytes] = {}
+    if pages:
+        with tempfile.TemporaryDirectory(prefix="autograder-pages-") as folder:
+            write_feedback(Path(folder), result, _safe_name(name))
+            drawn = {f.relative_to(folder).as_posix(): f.read_bytes() for f in Path(folder).rglob("*") if f.is_file()}
+    return result_json(result), drawn
 
 
 def unpack(packed: dict, work: Path) -> Path:
@@ -258,12 +262,20 @@ def pack(path: Path) -> dict:
     return {"label": path.name, "files": files, "notes": list(sub.notes)}
 
 
-def received(text: str, figures: list) -> SubmissionResult:
-    """A worker's reply as a result, its figures' data put back on their cases (for the feedback pages)."""
-    result = SubmissionResult.from_json(json.loads(text))
-    for i, j, plot in figures:
-        result.checks[i].cases[j].plot = plot
-    return result
+def write_pages(folder: Path, drawn: dict[str, bytes]) -> None:
+    """Write the pages and figures a worker drew (:func:`grade_on_worker`) into ``folder`` (``OUT/feedback``):
+    the pages atomically, as :func:`autograder.feedback.write_feedback` does; a path that would leave the
+    folder is refused (ValueError)."""
+    for rel, data in drawn.items():
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"a worker sent a page outside the feedback folder: {rel!r}")
+        target = folder.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix in (".html", ".md"):
+            write_atomic(target, data.decode("utf-8"))
+        else:  # a figure, written in place as plots.draw writes it
+            target.write_bytes(data)
 
 
 @dataclass
@@ -299,7 +311,7 @@ def cluster_grader(
         def submit(sent: _Sent) -> Any:
             key = f"autograder-{_safe_name(sent.name)}-{secrets.token_hex(4)}"
             variant = variant_of.get(sent.name)
-            args = (assignment.name, seed, required, device, grader, sent.name, sent.packed, variant)
+            args = (assignment.name, seed, required, device, grader, sent.name, sent.packed, variant, out is not None)
             return client.submit(grade_on_worker, *args, key=key, pure=False)
 
         def on_cluster(
@@ -338,7 +350,8 @@ def cluster_grader(
                     future = next(running)
                     sent = held.pop(future)
                     try:
-                        result = received(*future.result())
+                        text, drawn = future.result()
+                        result = SubmissionResult.from_json(json.loads(text))
                     except (SandboxUnavailable, InternalError):
                         raise
                     except Exception as exc:  # the task was lost (KilledWorker, ...): once more, then an error
@@ -350,10 +363,10 @@ def cluster_grader(
                             running.add(future)
                             continue
                         message = f"internal grader error: {type(exc).__name__}: {exc}"
-                        result = _failed(sent.name, assignment, seed, message, time.monotonic())
+                        result, drawn = _failed(sent.name, assignment, seed, message, time.monotonic()), None
                     else:
                         future.release()  # the cluster may forget it: never computed again if its worker dies
-                    _finish(out, sent.name, sent.claim, result)
+                    _finish(out, sent.name, sent.claim, result, drawn)
                     yield sent.path, sent.name, GRADED, result
             finally:
                 for future, sent in held.items():
@@ -376,11 +389,16 @@ def cluster_grader(
                 round_.close()
 
 
-def _finish(out: Path | None, name: str, claim: Claim | None, result: SubmissionResult) -> None:
-    """Write a result under its claim (held since the submission was sent), then drop the claim."""
+def _finish(
+    out: Path | None, name: str, claim: Claim | None, result: SubmissionResult, drawn: dict[str, bytes] | None = None
+) -> None:
+    """Write a result under its claim (held since the submission was sent), its pages first (``drawn`` by the
+    worker, else drawn here), then drop the claim."""
     if claim is None:
         return
     try:
-        store_result(out, name, result)
+        if drawn is not None:
+            write_pages(out / FEEDBACK, drawn)
+        store_result(out, name, result, draw=drawn is None)
     finally:
         claim.release()

@@ -11,6 +11,7 @@ once for the whole module.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from distributed import Client, LocalCluster, get_client
 
 from autograder import batch, cli, distributed
 from autograder.batch import Claim, grade_many, result_json, result_path, write_atomic
+from autograder.feedback import write_feedback
 from autograder.grading import InternalError, SubmissionResult
 from autograder.sandbox import isolation
 from autograder.sandbox.isolation import DISABLE_ENV, LAYERS, SandboxUnavailable, in_force
@@ -31,6 +33,7 @@ SAMPLES = REPO / "examples" / "submissions" / "hw1"
 SEED = 7
 LOOPBACK = "127.0.0.1:0"  # the clusters' HTTP servers: on a free port of this machine only
 NAMES = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir())
+FIGURED = ["relu_grad_at_zero", "maxpool_tie_last"]  # samples whose pages have figures
 
 
 def points(result: SubmissionResult) -> list[tuple[str, float]]:
@@ -40,6 +43,12 @@ def points(result: SubmissionResult) -> list[tuple[str, float]]:
 def comparable(result: SubmissionResult) -> dict:
     """A result's JSON without what differs from run to run (the time it took)."""
     return {k: v for k, v in result.to_json().items() if k != "seconds"}
+
+
+def pages_of(folder: Path, stem: str) -> set[str]:
+    """The feedback files of one submission under ``folder``: its pages and its figures' folders."""
+    files = (f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file())
+    return {f for f in files if f.split("/")[0].split(".")[0] == stem}
 
 
 def identity(path: Path) -> tuple[int, int]:
@@ -77,6 +86,15 @@ def test_a_class_on_a_two_worker_cluster_scores_as_with_jobs_and_resumes(cluster
         assert points(on_disk) == points(r) and on_disk.seed == SEED
         assert (out / batch.FEEDBACK / f"{r.submission}.html").is_file()
     stamps = {n: identity(result_path(out, n)) for n in NAMES}
+    # the pages the workers drew (figures included) are those this process draws from the --jobs results
+    for name in FIGURED:
+        took = next(r.seconds for r in results if r.submission == name)  # the staff page shows it
+        write_feedback(tmp_path / "here", dataclasses.replace(by_jobs[name], seconds=took), name)
+        drawn = pages_of(out / batch.FEEDBACK, name)
+        assert drawn == pages_of(tmp_path / "here", name) and any(f.endswith(".png") for f in drawn), name
+        for f in drawn:
+            if not f.endswith(".png"):
+                assert (out / batch.FEEDBACK / f).read_text() == (tmp_path / "here" / f).read_text(), f
 
     # resume: a second run into the same --out finds everything finished and sends nothing to the cluster
     def no_cluster(*args, **kwargs):
@@ -178,7 +196,7 @@ def test_a_worker_with_another_grader_or_reference_refuses():
     """The worker's fingerprint (engine sources and reference modules) must be the client's."""
     packed = distributed.pack(SAMPLES / NAMES[0])
     with pytest.raises(InternalError, match="other code or another reference"):
-        distributed.grade_on_worker("hw1", SEED, (), None, "0" * 16, NAMES[0], packed, None)
+        distributed.grade_on_worker("hw1", SEED, (), None, "0" * 16, NAMES[0], packed, None, False)
     assert distributed.fingerprint("hw1") != "0" * 16
 
 
