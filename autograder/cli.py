@@ -262,6 +262,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        if getattr(args, "scheduler", None):
+            print("error: --scheduler does not apply to an nbgrader course (give --jobs)", file=sys.stderr)
+            return 2
         from .nbgrader_course import cli_grade
 
         return cli_grade(args)
