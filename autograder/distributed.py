@@ -24,14 +24,13 @@ Who does what:
 
 What travels: to the worker, the assignment's name, the seed, the required layers, the grader's
 :func:`fingerprint` (a worker with other code or another reference refuses: the canary ran on the client's
-reference, not on the worker's), the submission's
-selected ``.py`` files as bytes (so the workers need no shared filesystem) and the variant's numbers; back,
-the result's JSON text (:func:`autograder.batch.result_json`) and, with an output folder, its feedback pages
-and their figures as the worker drew them (:func:`autograder.feedback.write_feedback`, so the drawing is
-spread over the cluster), nothing else. The files are chosen in the client by
-:func:`autograder.submission.load` (zip members, symbolic links refused, nesting), and its notes travel with
-them; the worker writes them into a flat folder of the same name and grades that, so a result is the same as
-with ``--jobs``.
+reference, not on the worker's), the submission's selected ``.py`` files as bytes (so the workers need no
+shared filesystem) and the variant's numbers; back, the result's JSON text
+(:func:`autograder.batch.result_json`) and, with an output folder, its feedback pages and their figures as the
+worker drew them (:func:`autograder.feedback.write_feedback`, so the drawing is spread over the cluster),
+nothing else. The files are chosen in the client by :func:`autograder.submission.load` (zip members, symbolic
+links refused, nesting), and its notes travel with them; the worker writes them into a flat folder of the same
+name and grades that, so a result is the same as with ``--jobs``.
 
 A worker that dies in the middle (killed, out of memory, its machine lost) loses nothing: Dask reruns its
 tasks on another worker; a task Dask gives up on (``KilledWorker``) is sent once more by the client, and only
@@ -238,7 +237,7 @@ def unpack(packed: dict, work: Path) -> Path:
         target = folder / base
         if isinstance(data, int):
             with open(target, "wb") as f:
-                f.truncate(data)
+                f.truncate(min(data, MAX_SOURCE_BYTES + 1))
         else:
             target.write_bytes(data)
     return folder
