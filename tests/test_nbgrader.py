@@ -238,3 +238,26 @@ def test_grade_nbgrader_course_records_the_same_scores(course, reference_grading
     assert_clean_feedback(feedback_text(root, "carol"), reference_grading)
     detail = json.loads((root / ".autograder" / "results" / "hw1" / "carol.json").read_text())
     assert detail["seed"] == SEED and detail["score"] == pytest.approx(reference_grading.score)
+
+
+def test_a_released_notebook_runs_top_to_bottom_with_nothing_written_yet(course, tmp_path, monkeypatch):
+    """Run All on a student's untouched notebook (issue #13): no cell raises (the worked examples say "not
+    implemented yet"), and the score cell at the end runs the public checks and prints their feedback."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    root, _ = course
+    monkeypatch.delenv("AUTOGRADER_SOLUTIONS", raising=False)
+    for name in ("p2_derivatives.ipynb", "public_checks.json", "public_checks.npz"):
+        if (root / "release" / "hw1" / name).exists():
+            shutil.copyfile(root / "release" / "hw1" / name, tmp_path / name)
+    nb = nbformat.read(tmp_path / "p2_derivatives.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, allow_errors=False, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "\n".join(
+        out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+    )
+    assert "sigmoid: not implemented yet" in printed
+    assert "public checks only" in printed and "FAIL" in printed and "0.0" in printed
