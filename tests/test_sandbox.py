@@ -797,3 +797,16 @@ def test_one_message_is_framed_again_for_each_request_with_its_own_id(sandbox):
     first, second = sandbox.run(message, SECONDS), sandbox.run(message, SECONDS)
     for reply in (first, second):
         np.testing.assert_array_equal(wire.decode(reply["returns"][0]), 2 * np.arange(4.0))
+
+
+def test_the_child_says_its_own_cpu_time_for_benchmarks(sandbox):
+    """``child_cpu`` (benchmarks only): the child's own getrusage, growing with the work it does."""
+    assert_works(sandbox)
+    before = sandbox.child_cpu()
+    assert isinstance(before, float) and before > 0
+    x = np.ones(2_000_000)
+    for _ in range(5):
+        assert run(sandbox, request("double", ["x"], {"x": x}))["steps"][0]["status"] == "ok"
+    after = sandbox.child_cpu()
+    assert after > before
+    assert_works(sandbox)  # the protocol goes on as before

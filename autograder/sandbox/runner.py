@@ -393,6 +393,17 @@ class Sandbox:
         self.send(request, seconds)
         return self.receive()
 
+    def child_cpu(self) -> float | None:
+        """The CPU seconds the running child says it has used (:func:`child.cpu_seconds`), or None when no child
+        is running or it does not answer in the protocol's form. For benchmarks only: the child runs the
+        student's code, so what it says is never used for a verdict or a limit."""
+        if self.proc is None or not self.ready or self._inflight is not None:
+            return None
+        usage = self.run({"rusage": True}, 2.0).get("rusage")
+        if not isinstance(usage, dict) or not all(isinstance(usage.get(k), float) for k in ("user", "system")):
+            return None
+        return usage["user"] + usage["system"]
+
     def send(self, request: dict | wire.Message, seconds: float) -> None:
         """Send one program (a request dict, or a :class:`wire.Message` encoded once for many submissions; its
         id, ``seconds`` and reply cap are added to the frame, the body is not encoded again) without waiting for
