@@ -995,10 +995,10 @@ def _mirror(pid: int) -> None:
 
 
 def _report(layer: str, message: str) -> None:
-    import json
+    """The child's one frame when a layer fails (in the wire's frame format), then its exit."""
+    from . import wire
 
-    data = json.dumps({"confine_error": {"layer": layer, "message": message}}).encode()
-    os.write(1, struct.pack(">Q", len(data)) + data)
+    os.write(1, wire.frame_bytes({"confine_error": {"layer": layer, "message": message}}))
     os._exit(CONFINE_EXIT)
 
 
