@@ -46,7 +46,7 @@ def _shape(inputs: dict, path: list | tuple) -> tuple[int, ...]:
     return value.shape if type(value) is np.ndarray else tuple(int(n) for n in np.shape(value))
 
 
-@functools.lru_cache(maxsize=2)  # a probe's + and − points, and every input of one call, share its direction
+@functools.lru_cache(maxsize=8)  # a case's few directions, shared by its + and − points and every input of a call
 def _unit(seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
     """The random unit direction of ``seed`` over arrays of ``shapes`` (read-only arrays)."""
     rng = _default_rng(seed)
