@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import fractions
+import functools
 import hashlib
 import itertools
 import math
@@ -435,8 +436,14 @@ def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], s
         return Verdict(True, "equivalent")
     if seed is None:
         seed = derived_seed(sp.srepr(expected), *(sp.srepr(s) for s in symbols))
-    points = sample_points(symbols, seed)
-    return _first_difference(answer, ((p, _value(expected, p)) for p in points), "")
+    return _first_difference(answer, _expected_values(expected, tuple(symbols), int(seed)), "")
+
+
+@functools.lru_cache(maxsize=256)
+def _expected_values(expected: sp.Expr, symbols: tuple[sp.Symbol, ...], seed: int) -> tuple:
+    """The reference's values at the :func:`sample_points` of ``seed`` (None where it is undefined), computed
+    once per worker for a question (every student of a class is judged at the same points)."""
+    return tuple((p, _value(expected, p)) for p in sample_points(list(symbols), seed))
 
 
 def _first_difference(answer: sp.Expr, expected: Iterable[tuple[dict, mpmath.mpc | None]], where: str) -> Verdict:

@@ -29,6 +29,7 @@ there: ``at`` (the values public data shipped, :func:`autograder.symbolic.values
 from __future__ import annotations
 
 import atexit
+import collections
 import itertools
 import json
 import os
@@ -319,13 +320,21 @@ def _well_formed(reply: dict, rid: int) -> bool:
     )
 
 
+#: Verdicts kept per process (:class:`Workers`): a class's students often hand in the same answer text.
+REMEMBERED = 4096
+
+
 class Workers:
     """A process's idle workers: each judgement takes one (or starts one), and gives it back unless it failed.
 
-    ``ask`` never raises: a failure of the worker is a failed verdict with its reason."""
+    ``ask`` never raises: a failure of the worker is a failed verdict with its reason. A verdict the worker
+    gave is remembered for the very same request (the answer's text, the reference's, the symbols, the seed or
+    the public values: a judgement is a function of these alone), so an answer a class hands in many times is
+    judged once; a failure of the worker (time, crash, start, form, memory) is never remembered."""
 
     def __init__(self, seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES, keep: int = KEEP):
         self.seconds, self.memory_bytes, self.keep = seconds, memory_bytes, keep
+        self._remembered: collections.OrderedDict[str, dict] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._ids = itertools.count(1)
@@ -374,6 +383,20 @@ class Workers:
 
     def ask(self, request: dict) -> dict:
         """The worker's reply to ``request`` (an ``id`` is added), or ``{"ok": False, "message": why}``."""
+        key = json.dumps(request, sort_keys=True)
+        with self._lock:
+            if key in self._remembered:
+                self._remembered.move_to_end(key)
+                return dict(self._remembered[key])
+        reply = self._ask(request)
+        if not reply.get("failed") and not reply.get("restart"):  # a memory or nesting failure: not remembered
+            with self._lock:
+                self._remembered[key] = dict(reply)
+                while len(self._remembered) > REMEMBERED:
+                    self._remembered.popitem(last=False)
+        return {k: v for k, v in reply.items() if k != "failed"}
+
+    def _ask(self, request: dict) -> dict:
         for attempt in range(2):
             with self._lock:
                 rid = next(self._ids)
@@ -392,7 +415,7 @@ class Workers:
                     "start": NOT_STARTED,
                     "form": OUT_OF_FORM,
                 }[failure.kind]
-                return {"ok": False, "message": message, "names": []}
+                return {"ok": False, "message": message, "names": [], "failed": True}
             if reply.get("restart"):
                 w.kill()
             else:

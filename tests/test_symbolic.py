@@ -762,13 +762,33 @@ def test_a_killed_worker_is_replaced():
         assert judge(s * (1 - s), workers).ok
         (pid,) = workers.pids()
         os.kill(pid, signal.SIGKILL)
-        assert judge(s * (1 - s), workers).ok  # at once: the request finds it dead, or dying
+        assert judge(s - s**2, workers).ok  # at once: the request finds it dead, or dying
         (fresh,) = workers.pids()
         assert fresh != pid
         os.kill(fresh, signal.SIGKILL)
         time.sleep(0.2)
-        assert judge(s * (1 - s), workers).ok
+        assert judge(s * (2 - 2 * s) / 2, workers).ok  # another text: not a remembered verdict
         assert fresh not in workers.pids()
+    finally:
+        workers.close()
+
+
+def test_a_verdict_is_remembered_for_the_same_request_and_a_failure_is_not():
+    """A class's many copies of one answer are judged once; a timeout is judged again (it may not recur)."""
+    workers = symbolic_worker.Workers(seconds=1.0)
+    try:
+        assert judge(s * (1 - s), workers).ok and not judge(s * (1 + s), workers).ok
+        (pid,) = workers.pids()
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        assert judge(s * (1 - s), workers).ok and not judge(s * (1 + s), workers).ok  # no worker asked
+        assert workers.pids() == [pid]  # the dead one is still the idle one: nothing was sent to it
+        calls = []
+        real = workers._ask
+        workers._ask = lambda request: calls.append(request) or {"ok": False, "message": "slow", "failed": True}
+        assert not judge(s * (1 - 2 * s), workers).ok and not judge(s * (1 - 2 * s), workers).ok
+        assert len(calls) == 2, "a failure of the worker is asked again"
+        workers._ask = real
     finally:
         workers.close()
 
