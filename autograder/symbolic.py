@@ -419,6 +419,15 @@ def _proved_equal(answer: sp.Expr, expected: sp.Expr) -> bool:
         return False
 
 
+def _answer_in(answer: sp.Basic, symbols: list[sp.Symbol]) -> sp.Expr | Verdict:
+    """The answer as an expression in ``symbols`` (renamed to them), or the failed verdict saying why it is not
+    one (not an expression; other symbols in it)."""
+    if not isinstance(answer, sp.Expr):
+        return Verdict(False, f"the answer is a {type(answer).__name__}, not an expression")
+    answer = rename_to(answer, symbols)
+    return _stray(answer, symbols) or answer
+
+
 def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], seed: int | None = None) -> Verdict:
     """Equivalent as functions of ``symbols``: proved exactly (``cancel`` of the difference, bounded), else
     agreement at the :func:`sample_points` of ``seed`` (the grading seed; without one, a seed derived from the
@@ -426,12 +435,9 @@ def equivalent(answer: sp.Basic, expected: sp.Basic, symbols: list[sp.Symbol], s
     ``RTOL·|expected| + ATOL`` of it, at ``DIGITS``-digit evaluation; the message names the first point where
     it is not. Run this in the worker (:mod:`autograder.symbolic_worker`): nothing here bounds its time.
     """
-    if not isinstance(answer, sp.Expr):
-        return Verdict(False, f"the answer is a {type(answer).__name__}, not an expression")
-    answer = rename_to(answer, symbols)
-    stray = _stray(answer, symbols)
-    if stray:
-        return stray
+    answer = _answer_in(answer, symbols)
+    if isinstance(answer, Verdict):
+        return answer
     if _proved_equal(answer, expected):
         return Verdict(True, "equivalent")
     if seed is None:
@@ -709,12 +715,9 @@ def agrees_at(answer: sp.Basic, symbols: list[sp.Symbol], at: Mapping) -> Verdic
     """A public run's equivalence: ``answer`` takes the values :func:`values_at_points` shipped, by the rule of
     :func:`equivalent` at its sample points (``RTOL`` at ``DIGITS`` digits, points where the reference is
     undefined skipped); the message names the first public point where it does not. In the worker."""
-    if not isinstance(answer, sp.Expr):
-        return Verdict(False, f"the answer is a {type(answer).__name__}, not an expression")
-    answer = rename_to(answer, symbols)
-    stray = _stray(answer, symbols)
-    if stray:
-        return stray
+    answer = _answer_in(answer, symbols)
+    if isinstance(answer, Verdict):
+        return answer
     return _first_difference(answer, _shipped_points(at, symbols), "the public point ")
 
 
