@@ -139,3 +139,19 @@ def test_a_linked_assignment_folder_is_refused_not_followed(course, graded):
     assert scores["linked_folder"] == {m: 0.0 for m in POINTS}
     assert any("symbolic link" in n for n in detail(course, "linked_folder")["notes"])
     assert not (course / "autograded" / "linked_folder" / "hw1" / f"{BROKEN}.ipynb").exists()
+
+
+def test_the_gradebooks_sqlalchemy_warnings_are_not_shown_and_other_warnings_are():
+    """nbgrader's gradebook makes SQLAlchemy warn about its own sessions (issue #13: three per run)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    from autograder.nbgrader_course import _quiet_gradebook_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _quiet_gradebook_warnings()
+        warnings.warn("Object of type <SubmittedNotebook> not in session", SAWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+    assert [w.category for w in caught] == [UserWarning]
