@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ALL", "Assignment", "Case", "Check", "Inputs", "Problem", "parent_only"]
 
-#: Inputs whose names start with one of these are the parent's own (finite-difference probes, the secret
-#: seed of a judge's sample points, the assignment's symbolic functions): judges read them, the child is
-#: never sent them.
-PARENT_ONLY = ("probe:", "judge:")
+#: Inputs whose names start with one of these are the parent's own (the secret seed of a judge's sample points,
+#: the assignment's symbolic functions): judges read them, the child is never sent them. (A gradient check's
+#: probes are sent: the child expands them, :mod:`autograder.sandbox.probes`.)
+PARENT_ONLY = ("judge:",)
 
 #: The ``function`` of a check that judges a property of a whole problem (e.g. no function mutates its inputs).
 ALL = "*"
