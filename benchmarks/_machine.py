@@ -97,6 +97,12 @@ def timeit(fn: Callable[[], object], repeat: int = 7, min_seconds: float = 0.05)
     return min(rounds), statistics.median(rounds)
 
 
+def spread(values: list[float], scale: float = 1.0, unit: str = "s", digits: int = 3) -> str:
+    """``values`` (times ``scale``) as their median and range: ``1.234 s [1.100–1.400]``."""
+    v = [x * scale for x in values]
+    return f"{statistics.median(v):8.{digits}f} {unit} [{min(v):.{digits}f}–{max(v):.{digits}f}]"
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1e3:9.3f} ms" if seconds < 10 else f"{seconds:9.1f} s "
 

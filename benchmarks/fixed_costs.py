@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _machine import REPO, header, run_teed
+from _machine import REPO, header, run_teed, spread
 
 SAMPLES = REPO / "examples" / "submissions" / "hw1"
 ONE = SAMPLES / "correct_vectorized"
@@ -140,11 +140,6 @@ def child_cpu(problems: list[str] | None, runs: int) -> list[float]:
 # -- the run --------------------------------------------------------------------------------------------------
 
 
-def spread(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
-    v = [x * scale for x in values]
-    return f"{statistics.median(v):8.3f} {unit} ({min(v):.3f}-{max(v):.3f})"
-
-
 def measure(trees: dict[str, Path], repeat: int, size: int) -> dict[str, dict[str, list[float]]]:
     got: dict[str, dict[str, list[float]]] = {name: {} for name in [*trees, "import numpy, sympy"]}
 
@@ -190,14 +185,14 @@ def report(got: dict[str, dict[str, list[float]]], trees: dict[str, Path], size:
     base = got["import numpy, sympy"]["wall"]
     print(header("Fixed costs of a grading run (issue #14, items 2a and 3)", ("numpy", "sympy")))
     print(described)
-    print(f"median (min-max) over {len(base)} rounds; `python -c 'import numpy, sympy'`: {spread(base)}\n")
+    print(f"median [min–max] over {len(base)} rounds; `python -c 'import numpy, sympy'`: {spread(base)}\n")
     for name in trees:
         g = got[name]
         print(f"[{name}]")
-        print(f"  child CPU, hw1 p2 per submission   {spread(g['child cpu p2'], 'ms', 1e3)}")
-        print(f"  child CPU, all of hw1 per sub.      {spread(g['child cpu hw1'], 'ms', 1e3)}")
+        print(f"  child CPU, hw1 p2 per submission   {spread(g['child cpu p2'], 1e3, 'ms')}")
+        print(f"  child CPU, all of hw1 per sub.      {spread(g['child cpu hw1'], 1e3, 'ms')}")
         ratio = [c / b for c, b in zip(g["cold grade ONE"], base, strict=True)]
-        print(f"  cold `autograder grade ONE`         {spread(g['cold grade ONE'])} = {spread(ratio, 'x')} import")
+        print(f"  cold `autograder grade ONE`         {spread(g['cold grade ONE'])} = {spread(ratio, 1.0, 'x')} import")
         print(f"    CPU of the tree                   {spread(g['cold grade ONE cpu'])}")
         for jobs in (1, 2):
             walls, small = g[f"class of {size}, --jobs {jobs}"], g[f"class of 10, --jobs {jobs}"]

@@ -35,16 +35,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _machine import REPO, header, run_teed
+from _machine import REPO, header, run_teed, spread
 
 SAMPLES = REPO / "examples" / "submissions" / "hw1"
 ONE = SAMPLES / "correct_vectorized"
 SEED = 20261123
-
-
-def spread(values: list[float], scale: float = 1.0, unit: str = "s", digits: int = 3) -> str:
-    v = [x * scale for x in values]
-    return f"{statistics.median(v):.{digits}f} {unit} [{min(v):.{digits}f}–{max(v):.{digits}f}]"
 
 
 def walls(cmd: list[str], repeat: int, **kw) -> list[float]:

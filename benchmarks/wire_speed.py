@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np  # noqa: E402
-from _machine import REPO, header, run_teed
+from _machine import REPO, header, run_teed, spread
 
 SAMPLE = REPO / "examples" / "submissions" / "hw1" / "correct_vectorized"
 SEED = 7
@@ -143,11 +143,6 @@ def baseline_submission(prepared) -> None:
         [codec.decode(r) for r in got["returns"]]
 
 
-def spread(xs: list[float]) -> str:
-    low, high = min(xs) * 1e3, max(xs) * 1e3
-    return f"median {statistics.median(xs) * 1e3:8.2f} ms  (min {low:8.2f}, max {high:8.2f}, n={len(xs)})"
-
-
 def timed(fn, repeat: int) -> list[float]:
     fn()
     times = []
@@ -206,8 +201,8 @@ def run(repeat: int, baseline: str | None) -> None:
     print("   (requests framed, parsed, decoded; replies conformed, framed, parsed, decoded)")
     old = timed(lambda: baseline_submission(prepared), repeat)
     new = timed(lambda: new_wire_submission(cases), repeat)
-    print(f"  npy+base64+JSON (baseline)  {spread(old)}")
-    print(f"  dtype+shape+raw bytes       {spread(new)}")
+    print(f"  npy+base64+JSON (baseline)  {spread(old, 1e3, 'ms', 2)}")
+    print(f"  dtype+shape+raw bytes       {spread(new, 1e3, 'ms', 2)}")
     print(f"  ratio new/baseline          {statistics.median(new) / statistics.median(old):.3f}")
 
     print(f"\n## one warm submission graded in-process (grade_files, {SAMPLE.name}), {repeat} gradings each")
@@ -224,8 +219,8 @@ def run(repeat: int, baseline: str | None) -> None:
                 results[name]["score"] = got["score"]
     for name, got in results.items():
         print(f"  {name:28s} score {got['score']:g}")
-        print(f"    wall                      {spread(got['wall'])}")
-        print(f"    grader CPU                {spread(got['cpu'])}")
+        print(f"    wall                      {spread(got['wall'], 1e3, 'ms', 2)}")
+        print(f"    grader CPU                {spread(got['cpu'], 1e3, 'ms', 2)}")
     if baseline:
         base, this = results[f"baseline {baseline}"], results["this tree"]
         for what in ("wall", "cpu"):
