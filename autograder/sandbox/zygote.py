@@ -28,6 +28,7 @@ asker gave up is then told from the next one's). The first packet, sent once the
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -225,6 +226,8 @@ def serve(fd: int, preload: tuple[str, ...] | None = ()) -> None:
     else:
         warm_up(preload)
 
+    gc.collect()
+    gc.freeze()  # what the imports and the warm-up made is never collected in a fork (no copy-on-write of it)
     reaper = _Reaper()
     sock.send(b'{"ready": true}')
     while True:
