@@ -87,18 +87,19 @@ def serve(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when its workers end
     out = os.fdopen(os.dup(1), "wb")
+    requests = os.fdopen(os.dup(0), "rb")  # not sys.stdin: a forked worker's is the grader's object
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-    from . import symbolic  # SymPy: the slow part of starting
+    from . import symbolic  # SymPy: the slow part of starting (a forked worker has it already)
 
     def send(reply: dict) -> None:
         out.write(json.dumps(reply).encode("ascii") + b"\n")
         out.flush()
 
     send({"ready": True})
-    for line in sys.stdin.buffer:
+    for line in requests:
         reply = _handle(line, symbolic, memory_bytes)
         send(reply)
         if reply.get("restart"):
@@ -180,6 +181,253 @@ def _critical_set(request: dict, symbolic: Any, trusted: Any, functions: dict) -
     return symbolic.critical_set(parsed, gradient, symbols, int(request["seed"]), bool(request["cover"]))
 
 
+# -- workers forked from a copy of the grader -----------------------------------------------------------
+#
+# A fresh worker costs an interpreter and SymPy's import (about 0.5 s of CPU, as much as the grader's own
+# import of SymPy); on a machine of two cores, the two workers a grading needs (its canary and its submission
+# are judged side by side) made a cold `autograder grade ONE` a third slower. So the grader forks, once and
+# while it has a single thread, a template: a copy of itself (SymPy and this package imported already) that
+# runs nothing but a loop forking one worker per request. Each worker is then as a fresh one (the same
+# limits, protocol and code), started in milliseconds. The template and its workers end with the grader
+# (``PR_SET_PDEATHSIG``); they hold none of its descriptors (sandbox pipes, the zygote's socket, claims'
+# locks), only /dev/null in their place. Where a template cannot be made (another thread runs, no pidfds,
+# CUDA in use, or too little of the worker's address-space limit left beside the grader's copy), workers
+# are started fresh as before.
+
+PR_SET_PDEATHSIG = 1
+TEMPLATE_SECONDS = 10.0  # a template's reply to a fork request
+
+
+def _die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when the one that forked it ends (Linux ``PR_SET_PDEATHSIG``)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def _vm_bytes() -> int | None:
+    """This process's address space (``VmSize``), or None where /proc does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            sizes = [int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")]
+    except (OSError, ValueError, IndexError):
+        return None
+    return sizes[0] if sizes else None
+
+
+def _quiet_descriptors(keep: int) -> None:
+    """Point every descriptor but ``keep`` at /dev/null: the grader's pipes, sockets and locked files are let go
+    of here, while their numbers stay taken, so an object of the grader's that closes its old number later
+    never closes a descriptor opened since."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in (keep, devnull):
+            try:
+                os.dup2(devnull, int(name))
+            except OSError:  # the listing's own descriptor, closed since
+                pass
+
+
+def _template_main(sock: Any, parent: int) -> None:
+    """The template's loop (in the fork of the grader): a worker forked per request, until the socket closes.
+    A request is ``{"memory": BYTES}`` with the worker's two pipe ends; the reply ``{"pid": PID}`` carries a
+    pidfd of the worker, opened before the template may reap it (so the pid it names is never another's)."""
+    import gc
+    import signal
+    import socket
+
+    try:
+        _die_with_parent()
+        if os.getppid() != parent:  # the grader ended before the request took effect
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _quiet_descriptors(sock.fileno())
+        gc.freeze()  # what the grader made is never collected here (nor copied, page by page, into workers)
+        while True:
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 12, 2)
+            if not data or len(fds) != 2:
+                return
+            pid = os.fork()
+            if pid == 0:
+                _worker_main(sock, fds, int(json.loads(data)["memory"]))
+            for fd in fds:
+                os.close(fd)
+            pidfd = os.pidfd_open(pid)
+            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+            os.close(pidfd)
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:  # workers that ended (their pidfds are open already)
+                pass
+    except BaseException:
+        pass
+    finally:
+        os._exit(0)
+
+
+def _worker_main(sock: Any, fds: list[int], memory_bytes: int) -> None:
+    """A worker forked by the template: its pipes as stdin and stdout, then :func:`serve` as in a fresh one. One
+    whose limit the address space it inherits already exceeds ends at once (the grader reads it as not started)."""
+    try:
+        sock.close()
+        _die_with_parent()
+        os.dup2(fds[0], 0)
+        os.dup2(fds[1], 1)
+        for fd in fds:
+            os.close(fd)
+        size = _vm_bytes()
+        if memory_bytes <= 0 or (size is not None and size < memory_bytes):
+            serve(memory_bytes)
+    except BaseException:
+        pass
+    finally:
+        os._exit(0)
+
+
+class _ForkedProcess:
+    """The part of ``Popen`` :class:`_Worker` uses, for a worker the template forked: not this process's child,
+    so it is watched and killed through its pidfd, never through a pid that may have been reused."""
+
+    def __init__(self, pid: int, pidfd: int, stdin: Any, stdout: Any):
+        self.pid, self.pidfd, self.stdin, self.stdout = pid, pidfd, stdin, stdout
+
+    def _ended(self, seconds: float) -> bool:
+        return self.pidfd is None or bool(select.select([self.pidfd], [], [], seconds)[0])
+
+    def poll(self) -> int | None:
+        """None while it runs; else an exit code (the template, not this process, collects the real one)."""
+        return -9 if self._ended(0) else None
+
+    def kill(self) -> None:
+        import signal
+
+        if self.pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except OSError:  # it has ended already
+                pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended(timeout):
+            raise subprocess.TimeoutExpired("symbolic worker", timeout)
+        self.close()
+        return -9
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+
+class _Template:
+    """This process's template (:func:`_template`), and the socket its fork requests go through."""
+
+    def __init__(self, address_space: int):
+        import socket
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            _template_main(theirs, parent)
+        theirs.close()
+        self.pid, self.sock, self.owner, self.address_space = pid, ours, parent, address_space
+        self.lock = threading.Lock()  # one request and its reply at a time
+
+    def fork(self, memory_bytes: int) -> _ForkedProcess | None:
+        """A new worker with that address-space limit, or None when the template did not fork one (it is then
+        closed, and workers start fresh)."""
+        import socket
+
+        child_in, to_child = os.pipe()
+        from_child, child_out = os.pipe()
+        reply, fds = None, []
+        try:
+            with self.lock:
+                if self.sock is not None:
+                    socket.send_fds(self.sock, [json.dumps({"memory": memory_bytes}).encode()], [child_in, child_out])
+                    if select.select([self.sock], [], [], TEMPLATE_SECONDS)[0]:
+                        data, fds, _, _ = socket.recv_fds(self.sock, 1 << 12, 1)
+                        reply = json.loads(data or b"null")
+        except (OSError, ValueError):
+            reply = None
+        finally:
+            os.close(child_in)
+            os.close(child_out)
+        if not (isinstance(reply, dict) and isinstance(reply.get("pid"), int) and len(fds) == 1):
+            for fd in (to_child, from_child, *fds):
+                os.close(fd)
+            self.close()
+            return None
+        return _ForkedProcess(reply["pid"], fds[0], os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb", 0))
+
+    def close(self) -> None:
+        """Stop the template (its workers end with it): by closing its socket, and in the process that forked
+        it, by reaping it."""
+        with self.lock:
+            sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+            if self.owner == os.getpid():
+                try:
+                    os.waitpid(self.pid, 0)
+                except ChildProcessError:
+                    pass
+
+
+_templates: dict[int, _Template] = {}  # by the pid of the process that made it
+_templates_lock = threading.Lock()
+
+
+def _can_fork() -> bool:
+    """Whether a template may be forked now: on Linux (pidfds, descriptor passing), from the only thread of this
+    process, which must not have CUDA in use (a forked CUDA context is unusable)."""
+    import signal
+    import socket
+
+    return (
+        all(hasattr(os, name) for name in ("fork", "pidfd_open"))
+        and hasattr(signal, "pidfd_send_signal")
+        and hasattr(socket, "send_fds")
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+        and "cupy" not in sys.modules
+    )
+
+
+def _template(memory_bytes: int) -> _Template | None:
+    """This process's template for workers limited to ``memory_bytes``, made at the first call that may fork one
+    (:func:`_can_fork`) while the grader's address space, which every worker inherits, is under half of
+    :data:`MEMORY_BYTES`; None where there is none, or where that address space is over ``memory_bytes``
+    (such a worker starts fresh)."""
+    with _templates_lock:
+        template = _templates.get(os.getpid())
+        if template is None or template.sock is None:
+            size = _vm_bytes()
+            if size is None or size >= MEMORY_BYTES / 2 or not _can_fork():
+                return None
+            template = _templates[os.getpid()] = _Template(size)
+        return template if memory_bytes <= 0 or template.address_space < memory_bytes else None
+
+
+def _close_templates() -> None:
+    for template in _templates.values():
+        template.close()
+    _templates.clear()
+
+
+def _forget_templates() -> None:
+    """In a forked child: the parent's template is not this process's (its socket is let go of here)."""
+    global _templates_lock
+    _templates_lock = threading.Lock()
+    for template in _templates.values():
+        template.lock = threading.Lock()
+        if template.sock is not None:
+            template.sock.close()
+            template.sock = None
+    _templates.clear()
+
+
 # -- the grader's side ----------------------------------------------------------------------------------
 
 
@@ -201,14 +449,18 @@ def _import_paths() -> list[str]:
 
 
 class _Worker:
-    """One worker process and its two pipes."""
+    """One worker process and its two pipes: forked by this process's template where it has one, else fresh."""
 
     def __init__(self, memory_bytes: int):
         self.owner = os.getpid()
         self.ready = False
         self._buffer = b""
+        template = _template(memory_bytes)
+        self.proc: subprocess.Popen | _ForkedProcess | None = template and template.fork(memory_bytes)
+        if self.proc is not None:
+            return
         try:
-            self.proc: subprocess.Popen | None = subprocess.Popen(
+            self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _BOOT, json.dumps(_import_paths()), str(memory_bytes)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -304,6 +556,8 @@ class _Worker:
                         os.close(pipe.fileno())
                 except (OSError, ValueError):
                     pass
+            if isinstance(self.proc, _ForkedProcess):
+                self.proc.close()
             self.proc = None
 
 
@@ -432,8 +686,10 @@ class Workers:
 
 
 WORKERS = Workers()
+atexit.register(_close_templates)  # registered first, so it runs after the workers are stopped
 atexit.register(WORKERS.close)
 os.register_at_fork(after_in_child=WORKERS.after_fork)
+os.register_at_fork(after_in_child=_forget_templates)
 
 
 def _verdict(request: dict, workers: Workers | None) -> Verdict:
