@@ -30,6 +30,8 @@ from .student_text import cap_notes, cap_text
 
 REQUEST_SECONDS = 5.0
 SUBMISSION_SECONDS = 120.0
+#: The most request bytes (inputs) one batch of cases carries; more go in the next request.
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -237,12 +239,6 @@ def _reply_form(sandbox: Sandbox, reply: dict, case: PreparedCase) -> tuple[Outc
     return reply, None
 
 
-def _ordinary(form: Outcome | dict) -> bool:
-    """Whether a reply's verdict cannot change which of the next cases run: every call reported, none missing
-    (a timeout, a death, a crash or a refusal can; those are judged before the next request is sent)."""
-    return isinstance(form, dict) and "steps" in form and all(s["status"] != "missing" for s in form["steps"])
-
-
 @dataclass
 class _Progress:
     """What one submission's grading has learnt so far, across its sandboxes: functions that timed out (not
@@ -270,54 +266,74 @@ def _grade_checks(
     seconds: float,
     callables: str = "",
 ) -> list[CheckResult]:
-    """These checks' cases, run one after the other in ``sandbox`` and judged here, pipelined: once a reply's
-    form is read, the next case's request is sent before the reply is judged, so the child computes while the
-    grader judges. Each case's request is sent only after the previous reply came, so the semantics are those
-    of one case at a time: a case that timed out (its child killed and started again for the next case) stops
-    its functions, a reply that broke the protocol stops its module, each decided before the next request
-    (:func:`_ordinary`: only replies that cannot stop anything are judged while the next case runs)."""
+    """These checks' cases, run in ``sandbox`` and judged here, one request for all the cases that may run
+    (:meth:`Sandbox.send_cases`, at most :data:`BATCH_BYTES` of requests each): the child sends each case's
+    reply as soon as it has run it, so the grader judges one case while the child computes the next.
+
+    The semantics are those of one case at a time. A reply that can change which of the later cases may run
+    (a timeout, a death, a crash, a refusal, a missing function: :func:`~autograder.sandbox.child.stops_batch`)
+    ends its batch, in the child as here; once it is judged (a case that timed out stops its functions, a
+    reply that broke the protocol stops its module), the cases after it that may still run go in a new
+    request, to a child started again where it died. A case that may no longer run when its reply is due (the
+    submission's time is up) gets its reason, and the child computing it is killed."""
     jobs = [(check, case) for check, cases in checks for case in cases]
     outcomes: list[Outcome | None] = [None] * len(jobs)
-    todo = iter(range(len(jobs)))
-
-    def send_next() -> int | None:
-        """Send the next case that may run (a case that may not gets its reason at once); its index, or None."""
-        for j in todo:
+    start = 0
+    while start < len(jobs):
+        batch = _runnable(jobs, outcomes, start, progress, callables)
+        if not batch:
+            break
+        sandbox.send_cases([message for _, message in batch], seconds)
+        start = batch[-1][0] + 1
+        for n, (j, _) in enumerate(batch):
             check, case = jobs[j]
-            skipped = progress.not_run(check, _functions_of(check, case))
-            if skipped:
-                outcomes[j] = Outcome(False, skipped)
-                continue
-            sandbox.send(case_request(check, case, callables), seconds)
-            return j
-        return None
-
-    inflight = send_next()
-    while inflight is not None:
-        j, (check, case) = inflight, jobs[inflight]
-        form, refused = _reply_form(sandbox, sandbox.receive(), case)
-        if refused:
-            progress.stopped[check.module] = cap_text(refused, 300)
-        pipelined = _ordinary(form)
-        inflight = send_next() if pipelined else None
-        outcome = form if isinstance(form, Outcome) else check.judge.judge(case.inputs, form, case.expected)
-        if outcome.message.startswith("did not finish"):
-            progress.timed_out |= _functions_of(check, case)
-            if pipelined and inflight is not None:  # a judge's own words (no ordinary reply timed out): the
-                later, later_case = jobs[inflight]  # case sent meanwhile may call one of these functions
-                skipped = progress.not_run(later, _functions_of(later, later_case))
-                if skipped:
-                    sandbox.receive()  # sent too early after all: its reply is dropped, as if it never ran
-                    outcomes[inflight] = Outcome(False, skipped)
-                    inflight = send_next()
-        outcomes[j] = outcome
-        if not pipelined:
-            inflight = send_next()
+            skipped = progress.not_run(check, _functions_of(check, case)) if n else None
+            if skipped:  # sent, but it may no longer run: as if it never had
+                sandbox.abandon()
+                start = j
+                break
+            form, refused = _reply_form(sandbox, sandbox.receive(), case)
+            if refused:
+                progress.stopped[check.module] = cap_text(refused, 300)
+            outcome = form if isinstance(form, Outcome) else check.judge.judge(case.inputs, form, case.expected)
+            if outcome.message.startswith("did not finish"):
+                progress.timed_out |= _functions_of(check, case)
+            outcomes[j] = outcome
+            if not sandbox.awaiting and n + 1 < len(batch):  # the batch ended here: the rest go again
+                start = j + 1
+                break
     results, done = [], 0
     for check, cases in checks:
         results.append(_check_result(check, cases, outcomes[done : done + len(cases)]))
         done += len(cases)
     return results
+
+
+def _runnable(
+    jobs: list[tuple[Check, PreparedCase]],
+    outcomes: list[Outcome | None],
+    start: int,
+    progress: _Progress,
+    callables: str,
+) -> list[tuple[int, wire.Message]]:
+    """The next batch, as (index, request): the undecided cases from ``start`` on that may run now, in order,
+    up to :data:`BATCH_BYTES` of requests; each that may not gets its reason (what stops a case never stops
+    less later: a function that timed out, a module stopped, the time used up)."""
+    batch, size = [], 0
+    for j in range(start, len(jobs)):
+        if outcomes[j] is not None:
+            continue
+        check, case = jobs[j]
+        skipped = progress.not_run(check, _functions_of(check, case))
+        if skipped:
+            outcomes[j] = Outcome(False, skipped)
+            continue
+        request = case_request(check, case, callables)
+        size += len(request.json) + len(request.binary)
+        if batch and size > BATCH_BYTES:
+            break
+        batch.append((j, request))
+    return batch
 
 
 def _check_result(check: Check, cases: list[PreparedCase], outcomes: list[Outcome]) -> CheckResult:

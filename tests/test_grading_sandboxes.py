@@ -13,6 +13,7 @@ from autograder import grading
 from autograder.assignments import get
 from autograder.grading import ReferenceExpectations, grade_files
 from autograder.sandbox import wire
+from autograder.sandbox.child import stops_batch
 from autograder.student_text import MAX_TEXT_CHARS
 
 SEED = 5
@@ -43,6 +44,7 @@ class FakeSandbox:
     def __init__(self, files, preload=()):
         self.index = sum(1 for e in self.log if e[0] == "open")
         self.refused = None
+        self.asked: list = []
         self.notes = list(self.notes_list)
         self.markers: list[str] = []
         self.log.append(("open", self.index))
@@ -65,20 +67,34 @@ class FakeSandbox:
     def output(self, limit: int = 2000):
         return self.output_text
 
-    def send(self, message, seconds):
-        """Reads the request as the child would (the frame's bytes parsed back) and logs it; one at a time."""
-        assert isinstance(message, wire.Message) and not hasattr(self, "asked")
-        request = wire.parse_frame(bytearray(b"".join(message.frame(id=0, seconds=seconds))[8:]), max_nodes=None)
-        self.log.append(("run", self.index, request["module"], id(message), request["reply_bytes"]))
+    def send_cases(self, messages, seconds):
+        """Reads the batch as the child would (the frame's bytes parsed back, each case's arrays from its own part
+        of the binary section) and logs it; one request at a time."""
+        assert messages and all(isinstance(m, wire.Message) for m in messages) and not self.asked
+        frame = bytearray(b"".join(wire.batch(messages, id=0, seconds=seconds))[8:])
+        cases = wire.cases_of(wire.parse_frame(frame, max_nodes=None, trusted=True))
+        self.log.append(("batch", self.index, len(cases)))
         self.refused = None
-        self.asked = request
+        self.asked = [(id(m), c) for m, c in zip(messages, cases, strict=True)]
+
+    @property
+    def awaiting(self):
+        return len(self.asked)
+
+    def abandon(self):
+        self.log.append(("abandon", self.index, len(self.asked)))
+        self.asked = []
 
     def receive(self):
-        reply = type(self).answer(self.asked)
-        del self.asked
+        """The next case's reply; one that stops a batch in the child (:func:`child.stops_batch`) is its last."""
+        message, request = self.asked.pop(0)
+        self.log.append(("run", self.index, request["module"], message, request["reply_bytes"]))
+        self.refused = None
+        reply = type(self).answer(request)
         if isinstance(reply, tuple):
-            self.refused = reply[1]
-            return {"died": reply[1]}
+            self.refused, reply = reply[1], {"died": reply[1]}
+        if stops_batch(reply):
+            self.asked = []
         return reply
 
 
@@ -184,11 +200,12 @@ def test_student_text_in_a_result_is_capped(fake, assignment, expectations):
     assert len(json.dumps(result.to_json())) < 1_000_000
 
 
-def test_the_next_request_is_sent_before_a_reply_is_judged_unless_the_reply_can_stop_it(
+def test_one_request_carries_the_cases_until_a_reply_that_can_stop_later_ones(
     fake, assignment, expectations, monkeypatch
 ):
-    """Pipelined: an ordinary reply is judged while the child computes the next case (its request already
-    sent); a timeout is judged first, so the function it stops gets no request."""
+    """Every case that may run goes in one request (the child answers them one by one, so one is judged while
+    the next is computed); a reply that can change which later cases run (here a timeout) ends its batch and is
+    judged before the next request, which leaves out the function it stopped."""
     by_inputs = {id(k.inputs): k for c in assignment.checks for k in expectations.cases(c)}
     for judge_type in {type(c.judge) for c in assignment.checks}:
         judge = judge_type.judge
@@ -209,19 +226,48 @@ def test_the_next_request_is_sent_before_a_reply_is_judged_unless_the_reply_can_
         return {"steps": steps, "returns": [{"$error": "not computed"} for _ in request["returns"]]}
 
     fake.answer = staticmethod(answer)
-    grade_files(_files(), assignment, expectations)
-    events = [(e[0], e[3] if e[0] == "run" else e[1]) for e in fake.log if e[0] in ("run", "judge")]
-    sent = [(e[1], e[3]) for e in fake.log if e[0] == "run"]  # (sandbox, request)
-    position = {(kind, m): i for i, (kind, m) in enumerate(events)}
+    result = grade_files(_files(), assignment, expectations)
     every = [k for c in assignment.checks for k in expectations.cases(c)]
     timeouts = {id(k.request) for k in every if any(s["fn"] == "sigmoid" for s in k.steps)}
-    pipelined = 0
-    for (box, before), (next_box, after) in zip(sent, sent[1:], strict=False):
-        if box != next_box:  # the hidden checks' child starts after the public checks are all judged
-            continue
-        if before in timeouts:
-            assert position[("judge", before)] < position[("run", after)]
-        else:
-            assert position[("run", after)] < position[("judge", before)]
-            pipelined += 1
-    assert pipelined > 100
+    runs = _runs(fake)
+    assert [e[3] in timeouts for e in runs].count(True) == 1  # the function that timed out is not called again
+    assert len(runs) == len(every) - len(timeouts) + 1
+    skipped = [k.message for c in result.checks for k in c.cases if "sigmoid did not finish earlier" in k.message]
+    assert len(skipped) == len(timeouts) - 1
+    for box in (0, 1):
+        events = [e for e in fake.log if e[0] in ("batch", "run", "judge") and (e[0] == "judge" or e[1] == box)]
+        events = [e for e in events if e[0] != "judge" or any(r[3] == e[1] and r[1] == box for r in runs)]
+        batches = [n for n, e in enumerate(events) if e[0] == "batch"]
+        stops = [n for n, e in enumerate(events) if e[0] == "run" and e[3] in timeouts]
+        assert len(batches) == 1 + len([n for n in stops if n < batches[-1]])
+        for first, second in zip(batches, batches[1:], strict=False):
+            ran = [e for e in events[first:second] if e[0] == "run"]
+            assert ran[-1][3] in timeouts and len(ran) < events[first][2]  # ended by the timeout, cut short
+            assert ("judge", ran[-1][3]) in events[first:second]  # judged before the next request
+        last = [e for e in events[batches[-1] :] if e[0] == "run"]
+        assert len(last) == events[batches[-1]][2]  # the last batch ran through
+    assert len([e for e in fake.log if e[0] == "batch"]) <= 3  # 2 sandboxes, one timeout: not one per case
+
+
+def test_a_case_whose_reply_is_due_after_the_time_is_up_is_not_run_and_its_batch_is_abandoned(
+    fake, assignment, expectations
+):
+    """The submission's time runs out in the middle of a batch: the child computing the rest is killed (its
+    replies never read) and every later case says why."""
+    import time
+
+    def answer(request):
+        time.sleep(0.02)
+        steps = [
+            {"name": s["name"], "fn": s["fn"], "status": "ok", "mutated": [], "warnings": []} for s in request["steps"]
+        ]
+        return {"steps": steps, "returns": [{"$error": "not computed"} for _ in request["returns"]]}
+
+    fake.answer = staticmethod(answer)
+    result = grade_files(_files(), assignment, expectations, budget_seconds=0.3)
+    abandoned = [n for n, e in enumerate(fake.log) if e[0] == "abandon"]
+    assert len(abandoned) == 1 and fake.log[abandoned[0]][2] > 0  # replies were still to come
+    assert not [e for e in fake.log[abandoned[0] :] if e[0] in ("run", "batch")]  # nothing sent or read after
+    messages = [k.message for c in result.checks for k in c.cases]
+    late = [m for m in messages if "not run: the submission used up its 0.3 s" in m]
+    assert late and len(late) == len(messages) - len(_runs(fake))

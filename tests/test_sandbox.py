@@ -226,6 +226,12 @@ def _request_id():
     return None
 
 
+def forge_next_case():
+    # during a batch's first case, a reply (with the request's id) that claims to answer its second one
+    _protocol_write(_frame('{"id":%d,"case":1,"steps":[],"returns":[]}' % _request_id()))
+    return np.zeros(1)
+
+
 def forge_huge_prefix():
     # a length prefix that claims 1 GiB, and not one byte of the body: only a parent that reads it waits
     import time
@@ -810,3 +816,68 @@ def test_the_child_says_its_own_cpu_time_for_benchmarks(sandbox):
     after = sandbox.child_cpu()
     assert after > before
     assert_works(sandbox)  # the protocol goes on as before
+
+
+# -- batches: one request, one reply per case ---------------------------------------------------------------
+
+
+def _batch(*requests: dict) -> list[wire.Message]:
+    return [wire.message(r) for r in requests]
+
+
+def _doubles(*sizes: int) -> list[tuple[np.ndarray, dict]]:
+    return [(x, request("double", ["x"], {"x": x})) for x in (np.arange(n, dtype=float) - 1.5 for n in sizes)]
+
+
+def test_a_batch_gets_one_reply_per_case_in_order(sandbox):
+    cases = _doubles(1, 4, 3, 0)
+    sandbox.send_cases(_batch(*[r for _, r in cases]), SECONDS)
+    got = []
+    while sandbox.awaiting:
+        reply = sandbox.receive()
+        assert reply["steps"][0]["status"] == "ok", reply
+        got.append(wire.decode(reply["returns"][0]))
+    assert len(got) == len(cases)
+    for value, (x, _) in zip(got, cases, strict=True):
+        np.testing.assert_array_equal(value, 2 * x)
+    assert_works(sandbox)
+
+
+def test_a_timeout_ends_its_batch_and_the_same_child_serves_the_next_request(sandbox):
+    (x, first), (_, last) = _doubles(2, 3)
+    before = sandbox.restarts
+    sandbox.send_cases(_batch(first, request("plain_loop"), last), 0.5)
+    np.testing.assert_array_equal(wire.decode(sandbox.receive()["returns"][0]), 2 * x)
+    assert sandbox.awaiting == 2
+    assert sandbox.receive() == {"timeout": 0.5}
+    assert sandbox.awaiting == 0  # the child ran no further case: the grader decides what runs next
+    assert_works(sandbox)
+    assert sandbox.restarts == before
+
+
+def test_a_death_in_a_batch_ends_it_and_the_next_request_gets_a_fresh_child(sandbox):
+    ((_, after),) = _doubles(2)
+    before = sandbox.restarts
+    sandbox.send_cases(_batch(request("hard_exit"), after), SECONDS)
+    assert "exit status 3" in sandbox.receive()["died"]
+    assert sandbox.awaiting == 0
+    assert_works(sandbox)
+    assert sandbox.restarts == before + 1
+
+
+def test_a_reply_forged_for_a_later_case_of_the_batch_is_refused(sandbox):
+    ((_, after),) = _doubles(2)
+    sandbox.send_cases(_batch(request("forge_next_case"), after), SECONDS)
+    reply = sandbox.receive()
+    assert "did not ask for" in reply["died"] and sandbox.refused
+    assert sandbox.awaiting == 0 and sandbox.proc is None  # killed: nothing more is read from it
+    assert_works(sandbox)
+
+
+def test_abandoning_a_batch_kills_the_child_computing_it(sandbox):
+    (x, first), (_, second) = _doubles(2, 3)
+    sandbox.send_cases(_batch(first, second, request("plain_loop")), SECONDS)
+    np.testing.assert_array_equal(wire.decode(sandbox.receive()["returns"][0]), 2 * x)
+    sandbox.abandon()
+    assert sandbox.awaiting == 0 and sandbox.proc is None
+    assert_works(sandbox)  # the next request is not answered with the abandoned batch's replies

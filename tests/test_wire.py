@@ -566,3 +566,33 @@ def test_payload_bytes_of_a_reference_reply_covers_its_encoding():
     value = ({"W1": np.zeros((3, 4)), "b1": np.zeros(3)}, np.float64(2.0), True, {"$srepr": "Symbol('x')"})
     encoded = wire.frame_bytes([wire.encode(v) if not isinstance(v, dict) or "$srepr" not in v else v for v in value])
     assert len(encoded) - 8 <= wire.payload_bytes(list(value)) + wire.FRAME_OVERHEAD < 3 * len(encoded)
+
+
+def test_a_batch_frame_gives_each_case_its_own_arrays():
+    """Messages encoded once each (their offsets from 0) framed together: each case reads its own bytes."""
+    cases = [
+        {"x": wire.encode(np.arange(5.0)), "k": 3},
+        {"note": "no arrays"},
+        {"x": wire.encode(np.eye(3, dtype=np.float32)), "y": wire.encode(np.array([True, False]))},
+    ]
+    frame = bytearray(b"".join(wire.batch([wire.message(c) for c in cases], id=7, seconds=1.5))[8:])
+    request = wire.parse_frame(frame, max_nodes=None, trusted=True)
+    assert request["id"] == 7 and request["seconds"] == 1.5
+    got = wire.cases_of(request)
+    np.testing.assert_array_equal(wire.decode(got[0]["x"]), np.arange(5.0))
+    assert got[0]["k"] == 3 and got[1] == {"note": "no arrays"}
+    np.testing.assert_array_equal(wire.decode(got[2]["x"]), np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(wire.decode(got[2]["y"]), [True, False])
+    assert all(b % wire.ALIGN == 0 for b in request["bases"])
+
+
+def test_a_case_of_a_batch_cannot_read_another_cases_bytes():
+    """A reference past its own case's part of the binary section is refused, not read from the next case."""
+    first, second = wire.message({"x": wire.encode(np.arange(4.0))}), wire.message({"x": wire.encode(np.ones(2))})
+    frame = bytearray(b"".join(wire.batch([first, second]))[8:])
+    request = wire.parse_frame(frame, max_nodes=None, trusted=True)
+    request["cases"][0]["x"].spec[1] = [12]  # 96 bytes: its own 32 and, beyond them, the next case's
+    cases = wire.cases_of(request)
+    with pytest.raises(wire.WireError, match="binary section has 64"):
+        wire.decode(cases[0]["x"])
+    np.testing.assert_array_equal(wire.decode(cases[1]["x"]), np.ones(2))

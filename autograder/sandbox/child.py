@@ -242,33 +242,71 @@ def main(folder: str, log_path: str, preload: tuple[str, ...] = ()) -> None:
         except EOFError:
             return
         seconds = float(request.get("seconds", 10.0))
+        if "cases" not in request:
+            _send(proto_out, _answer(request, submission, seconds), request, request.get("reply_bytes"))
+            continue
         try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            reply = {"rusage": cpu_seconds()} if request.get("rusage") else handle(request, submission)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        except StepTimeout:
-            reply = {"timeout": True}
+            cases = wire.cases_of(request)
         except BaseException as exc:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            reply = {"crash": describe_exception(exc)}
-        if "id" in request:  # lets the parent tell this reply from one the student's code wrote itself
-            reply["id"] = request["id"]
-        proto_out.write(_bounded_frame(reply, request.get("reply_bytes")))
-        proto_out.flush()
+            _send(proto_out, {"crash": describe_exception(exc)}, request, None, 0)
+            continue
+        for index, case in enumerate(cases):  # each case's reply goes out as soon as it is computed
+            if not _send(proto_out, _answer(case, submission, seconds), request, case.get("reply_bytes"), index):
+                break
 
 
-def _bounded_frame(reply: dict, cap: Any) -> bytes:
+def stops_batch(reply: Any) -> bool:
+    """Whether a case's reply ends the batch it belongs to (:func:`wire.batch`): a timeout, a crash, a death,
+    a refusal or a function the child could not find, any of which can change which of the next cases the grader
+    runs. Both sides apply it: the child runs no further case of the batch, and the grader
+    (:meth:`~autograder.sandbox.runner.Sandbox.receive`) expects no further reply to it."""
+    steps = reply.get("steps") if isinstance(reply, dict) else None
+    return not isinstance(steps, list) or any(isinstance(s, dict) and s.get("status") == "missing" for s in steps)
+
+
+def _answer(request: dict, submission: Submission, seconds: float) -> dict:
+    """One program run under the request's timer: its reply, ``{"timeout": true}`` or ``{"crash": ...}``."""
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        reply = {"rusage": cpu_seconds()} if request.get("rusage") else handle(request, submission)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    except StepTimeout:
+        reply = {"timeout": True}
+    except BaseException as exc:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        reply = {"crash": describe_exception(exc)}
+    return reply
+
+
+def _send(out: Any, reply: dict, request: dict, cap: Any, case: int | None = None) -> bool:
+    """Write one reply, with the request's id (and the case's index in a batch), which let the parent tell it
+    from one the student's code wrote itself; whether its batch goes on (:func:`stops_batch`)."""
+    if "id" in request:
+        reply["id"] = request["id"]
+    if case is not None:
+        reply["case"] = case
+    data, reply = _bounded_frame(reply, cap)
+    out.write(data)
+    out.flush()
+    return not stops_batch(reply)
+
+
+def _bounded_frame(reply: dict, cap: Any) -> tuple[bytes, dict]:
     """The reply's frame, kept under the parent's cap (``reply_bytes``): the parent refuses a longer frame
-    as one the student's code forged, so values too large to send become an ``$error`` each."""
+    as one the student's code forged, so values too large to send become an ``$error`` each; with the reply
+    the frame holds."""
     data = wire.frame_bytes(reply)
     if not isinstance(cap, int) or len(data) - 8 <= cap:
-        return data
+        return data, reply
     why = (
         f"the returned values take {len(data) - 8} bytes, more than the grader reads for this case ({cap}); "
         "check their shapes"
     )
     if isinstance(reply.get("returns"), list):
-        data = wire.frame_bytes(dict(reply, returns=[{"$error": why} for _ in reply["returns"]]))
+        reply = dict(reply, returns=[{"$error": why} for _ in reply["returns"]])
+        data = wire.frame_bytes(reply)
     if len(data) - 8 > cap:
-        data = wire.frame_bytes({"crash": {"type": "ReplyTooLarge", "message": why}, "id": reply.get("id")})
-    return data
+        ids = {k: reply[k] for k in ("id", "case") if k in reply}
+        reply = {"crash": {"type": "ReplyTooLarge", "message": why}, **ids}
+        data = wire.frame_bytes(reply)
+    return data, reply

@@ -14,6 +14,9 @@ filesystem view, no-new-privileges and a seccomp filter; ``autograder doctor`` l
   JSON parses them, then validated by :mod:`autograder.sandbox.wire`. A reply that breaks the protocol (over the
   cap, malformed, not asked for) kills the child and is recorded in :attr:`Sandbox.refused`.
 
+A request is one program (:meth:`Sandbox.send`) or a batch of them (:meth:`Sandbox.send_cases`, one request for
+a submission's cases), answered one reply per program, in order, each with the request's id and its index.
+
 Children are forked by a zygote (:mod:`autograder.sandbox.zygote`) that has imported NumPy and SymPy once,
 so a submission's child starts in milliseconds; each fork confines itself exactly as a started child does.
 ``AUTOGRADER_ZYGOTE=0`` starts every child from scratch instead.
@@ -38,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from . import forkserver, isolation, wire
+from .child import stops_batch
 
 CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "probes.py", "executor.py", "child.py", "isolation.py", "zygote.py")
 RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
@@ -146,7 +150,7 @@ class Sandbox:
         self.ready = False
         self.restarts = 0  # children started again after one died or was killed
         self.request_id = 0  # every request carries the next id; the child echoes it in its reply
-        self._inflight: tuple[int, int, float, float] | None = None  # (id, reply cap, seconds, sent at)
+        self._inflight: _InFlight | None = None  # the request whose replies are still to come
         self._pending: list[memoryview] = []  # what the child's pipe has not taken yet of the request in flight
         self._broken = False  # the pipe broke while the request in flight was written
         self.refused: str | None = None  # why the last reply broke the protocol (the child was then killed)
@@ -278,7 +282,7 @@ class Sandbox:
             except OSError:
                 pass
         self.proc = None
-        self._pending, self._broken = [], False
+        self._pending, self._broken, self._inflight = [], False, None
         if self.uid_claim is not None and not isolation.in_force()["pid"]["on"]:
             # daemons that left the process group (without a PID namespace, whose end kills them)
             isolation.kill_uid(self.uid_claim[0])
@@ -412,8 +416,35 @@ class Sandbox:
         The reply may take ``request["reply_bytes"]`` bytes (else :data:`wire.DEFAULT_REPLY_BYTES`); the child is
         told the cap and keeps under it. A child that died (or was killed) since the last reply is started again
         first. What the pipe does not take at once goes out while :meth:`receive` waits."""
+        body = request if isinstance(request, wire.Message) else wire.message(request)
+        cap = _cap(body.reply_bytes)
+        self._transmit(lambda id: body.frame(id=id, seconds=seconds, reply_bytes=cap), [cap], seconds, False)
+
+    def send_cases(self, messages: list[wire.Message], seconds: float) -> None:
+        """Send several programs in one request (:func:`wire.batch`: each case's message as encoded once for a
+        class), each to be run for at most ``seconds``; the child answers each as soon as it has run it, so
+        :meth:`receive` gives one reply per case, in order, while the child computes the next. A reply that
+        ends the batch (:func:`~autograder.sandbox.child.stops_batch`: a timeout, a crash, a death, a refusal)
+        is the last one: :attr:`awaiting` is then 0, and the cases after it are the caller's to send again."""
+        if not messages:
+            raise ValueError("no case to send")
+        caps = [_cap(m.reply_bytes) for m in messages]
+        self._transmit(lambda id: wire.batch(messages, id=id, seconds=seconds), caps, seconds, True)
+
+    @property
+    def awaiting(self) -> int:
+        """How many replies the request in flight still has to come (0: none is in flight)."""
+        return 0 if self._inflight is None else len(self._inflight.caps) - self._inflight.index
+
+    def abandon(self) -> None:
+        """Give up the replies still to come: the child computing them is killed (the next request starts a new
+        one), so nothing it sends later is taken for the reply to another request."""
         if self._inflight is not None:
-            raise RuntimeError("a request is already in flight: receive its reply first")
+            self.kill()
+
+    def _transmit(self, frame: Any, caps: list[int], seconds: float, batch: bool) -> None:
+        if self._inflight is not None:
+            raise RuntimeError("a request is already in flight: receive its replies first")
         self.refused = None
         if self.proc is not None and self.proc.poll() is not None:
             self.kill()
@@ -423,11 +454,8 @@ class Sandbox:
         if not self.ready:
             self._wait_ready()
         self.request_id += 1
-        body = request if isinstance(request, wire.Message) else wire.message(request)
-        cap = body.reply_bytes
-        cap = cap if isinstance(cap, int) and 0 < cap <= wire.MAX_FRAME_BYTES else wire.DEFAULT_REPLY_BYTES
-        parts = body.frame(id=self.request_id, seconds=seconds, reply_bytes=cap)
-        self._inflight = (self.request_id, cap, seconds, time.monotonic())
+        parts = frame(self.request_id)
+        self._inflight = _InFlight(self.request_id, caps, seconds, time.monotonic(), batch)
         self._pending = [memoryview(p).cast("B") for p in parts if len(p)]
         try:
             self._flush()
@@ -436,29 +464,33 @@ class Sandbox:
             self._broken = True
 
     def receive(self) -> dict:
-        """The reply to the request in flight, or ``{"timeout": seconds}`` / ``{"died": message}``.
+        """The next reply to the request in flight, or ``{"timeout": seconds}`` / ``{"died": message}``.
 
-        Its deadline is ``seconds`` + 2 s from when it was sent (the child's own timer stops the program at
-        ``seconds``), and never less than :data:`LATE_READ_SECONDS` from now, so a reply that came while the
-        caller was busy is read, not taken for a timeout. A reply that breaks the protocol (over the cap,
-        malformed, too many values, not the one asked for) kills the child, comes back as ``{"died": ...}`` and
-        sets :attr:`refused` (which every request resets)."""
-        if self._inflight is None:
+        Its deadline is ``seconds`` + 2 s from when it was sent (in a batch: from when the previous case's reply
+        was read; the child's own timer stops each program at ``seconds``), and never less than
+        :data:`LATE_READ_SECONDS` from now, so a reply that came while the caller was busy is read, not taken
+        for a timeout. A reply that breaks the protocol (over the cap, malformed, too many values, not the one
+        asked for) kills the child, comes back as ``{"died": ...}`` and sets :attr:`refused` (which every
+        request resets). A timeout, a death or a refusal ends the request: no further reply of a batch comes."""
+        flight = self._inflight
+        if flight is None:
             raise RuntimeError("no request in flight")
-        request_id, cap, seconds, sent = self._inflight
-        self._inflight = None
-        deadline = max(sent + seconds + 2.0, time.monotonic() + LATE_READ_SECONDS)
+        index, cap = flight.index, flight.caps[flight.index]
+        flight.index += 1
+        if flight.index == len(flight.caps):
+            self._inflight = None
+        deadline = max(flight.since + flight.seconds + 2.0, time.monotonic() + LATE_READ_SECONDS)
         try:
             if self._broken:
                 raise BrokenPipeError
             reply = self._read(deadline, cap)
             for _ in range(4):  # a late reply to an earlier request (a forged twin was taken for it): skip
-                if not (isinstance(reply, dict) and isinstance(reply.get("id"), int) and reply["id"] < request_id):
+                if not flight.earlier(reply, index):
                     break
                 reply = self._read(deadline, cap)
         except TimeoutError:
             self.kill()
-            return {"timeout": seconds}
+            return {"timeout": flight.seconds}
         except (EOFError, BrokenPipeError, ConnectionResetError):
             time.sleep(0.01)
             message = self._death()
@@ -472,12 +504,15 @@ class Sandbox:
             return self._refuse("the evaluator's channel carried a reply to an unread request (written by your code)")
         if not isinstance(reply, dict):
             return self._refuse("the evaluator sent a malformed reply")
-        if reply.pop("id", None) != request_id:  # written by the student's code, not by the evaluator
-            return self._refuse(
+        if reply.pop("id", None) != flight.id or (flight.batch and reply.pop("case", None) != index):
+            return self._refuse(  # written by the student's code, not by the evaluator
                 "the evaluator's channel carried a reply the grader did not ask for (written by your code)"
             )
+        flight.since = time.monotonic()
         if reply.get("timeout"):
-            return {"timeout": seconds}
+            reply = {"timeout": flight.seconds}
+        if self._inflight is flight and stops_batch(reply):  # the child runs no further case of it
+            self._inflight = None
         return reply
 
     def _refuse(self, why: str) -> dict:
@@ -485,3 +520,28 @@ class Sandbox:
         self.kill()
         self.refused = why
         return {"died": why}
+
+
+def _cap(reply_bytes: Any) -> int:
+    """A request's reply cap: its own where it names a sound one, else :data:`wire.DEFAULT_REPLY_BYTES`."""
+    ok = isinstance(reply_bytes, int) and 0 < reply_bytes <= wire.MAX_FRAME_BYTES
+    return reply_bytes if ok else wire.DEFAULT_REPLY_BYTES
+
+
+class _InFlight:
+    """The request whose replies are still to come: its id, each reply's cap (one per case of a batch, else
+    one), how long each case may run, when the last reply came (or the request went), the next reply's index."""
+
+    __slots__ = ("id", "caps", "seconds", "since", "batch", "index")
+
+    def __init__(self, id: int, caps: list[int], seconds: float, since: float, batch: bool):
+        self.id, self.caps, self.seconds, self.since, self.batch, self.index = id, caps, seconds, since, batch, 0
+
+    def earlier(self, reply: Any, index: int) -> bool:
+        """Whether ``reply`` answers an earlier request, or an earlier case of this batch."""
+        if not (isinstance(reply, dict) and isinstance(reply.get("id"), int)):
+            return False
+        if reply["id"] < self.id:
+            return True
+        case = reply.get("case")
+        return self.batch and reply["id"] == self.id and isinstance(case, int) and case < index

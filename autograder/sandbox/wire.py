@@ -40,6 +40,8 @@ Values (both directions), as :func:`encode` gives them and :func:`decode` takes 
 
 A request that is the same for many submissions is encoded once (:func:`message`, a :class:`Message`) and
 framed again for each with only its per-request fields added (:meth:`Message.frame`), its body not re-encoded.
+Several such messages go in one frame as a batch (:func:`batch`): ``{"cases": [...], "bases": [...], ...}``,
+each case's arrays in its own part of the binary section, from its base on (:func:`cases_of`).
 """
 
 from __future__ import annotations
@@ -284,6 +286,59 @@ class Message:
         pad = b" " * (_aligned(8 + len(text)) - 8 - len(text)) if self.binary else b""
         head = _pack_length(8 + len(text) + len(pad) + len(self.binary)) + _pack_length(len(text) + len(pad))
         return [head, text, pad, self.binary] if self.binary else [head + text]
+
+
+def batch(messages: list[Message], **fields: Any) -> list[bytes]:
+    """One frame of several messages (a check's cases, each encoded once for a class), as buffers to write one
+    after the other: ``{"cases": [m0, m1, ...], "bases": [b0, b1, ...], **fields}``, where message ``i``'s
+    binary section starts at ``bi`` (a multiple of :data:`ALIGN`) of the frame's; its own references are
+    relative to that (:func:`cases_of` reads them so). Nothing of the messages is encoded again."""
+    texts, binaries, bases, size = [], [], [], 0
+    for m in messages:
+        texts.append(m.json)
+        bases.append(size)
+        if m.binary:
+            binaries += [m.binary, bytes(_aligned(len(m.binary)) - len(m.binary))]
+            size += _aligned(len(m.binary))
+    extra = _Encoder(allow_nan=True, separators=(",", ":")).encode({"bases": bases, **fields}).encode("utf-8")
+    text = b'{"cases":[' + b",".join(texts) + b"]," + extra[1:]
+    pad = b" " * (_aligned(8 + len(text)) - 8 - len(text)) if size else b""
+    head = _pack_length(8 + len(text) + len(pad) + size) + _pack_length(len(text) + len(pad))
+    return [head, text, pad, *binaries] if size else [head + text]
+
+
+def cases_of(request: dict) -> list[dict]:
+    """The cases of a frame :func:`batch` made (the grader's own, parsed ``trusted``), each with its arrays read
+    from its own part of the binary section (from its base to the next one's)."""
+    cases, bases = request["cases"], request["bases"]
+    if type(cases) is not list or type(bases) is not list or len(bases) != len(cases):
+        raise WireError("malformed batch: cases and bases differ")
+    refs: list[ArrayRef] = []
+    _collect_refs(cases, refs, 0)
+    whole = refs[0].section.data if refs else memoryview(b"")
+    ends = [*bases[1:], len(whole)]
+    for case, start, end in zip(cases, bases, ends, strict=True):
+        if type(start) is not int or type(end) is not int or not 0 <= start <= end <= len(whole) or start % ALIGN:
+            raise WireError("malformed batch: a bad base")
+        mine: list[ArrayRef] = []
+        _collect_refs(case, mine, 0)
+        section = _Section(whole[start:end])
+        for ref in mine:
+            ref.section = section
+    return cases
+
+
+def _collect_refs(value: Any, out: list, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise WireError(f"malformed batch: nested more than {MAX_JSON_DEPTH} deep")
+    if type(value) is ArrayRef:
+        out.append(value)
+    elif type(value) is list:
+        for v in value:
+            _collect_refs(v, out, depth + 1)
+    elif type(value) is dict:
+        for v in value.values():
+            _collect_refs(v, out, depth + 1)
 
 
 def message(value: Any) -> Message:

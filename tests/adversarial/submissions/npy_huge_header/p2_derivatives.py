@@ -9,6 +9,8 @@ def _forge_frame(reply, copy_id=True, binary=b""):
             request = frame.f_locals.get("request")
             if isinstance(request, dict) and "id" in request:
                 reply = dict(reply, id=request["id"])
+                if "cases" in request:  # a batch: its replies also name the case they answer
+                    reply["case"] = frame.f_locals["index"]
                 break
             frame = frame.f_back
     text = json.dumps(reply).encode()
