@@ -229,14 +229,11 @@ def _required_layers(args: argparse.Namespace) -> list[str] | None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    if args.submissions and not getattr(args, "nbgrader_course", None):
-        from .sandbox import forkserver  # first, before the heavy imports below: the zygote's imports overlap them
+    from .sandbox import forkserver
 
-        forkserver.start()  # (its preload is named once the assignment is known)
-    from . import report
+    if args.submissions and not getattr(args, "nbgrader_course", None):
+        forkserver.start()  # first, before the heavy imports: the zygote's imports overlap the grader's
     from .assignments import get
-    from .batch import grade_many, progress_bar, stderr_log, write_atomic, write_missing_feedback
-    from .grading import InternalError
     from .sandbox.isolation import SandboxUnavailable
 
     args.assignment = leading_assignment(args.assignment, args.submissions)
@@ -274,6 +271,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     _grade_paths(args.submissions)
     args.assignment = graded_assignment(args.assignment, args.submissions)
     assignment = get(args.assignment)
+    forkserver.start(assignment.preload(assignment.checks))  # the zygote imports SymPy while the grader goes on
+    from . import report
+    from .batch import grade_many, progress_bar, stderr_log, write_atomic, write_missing_feedback
+    from .grading import InternalError
+
     variants = None
     if getattr(args, "roster", None):  # each submission graded on its student's variant (autograder/variants.py)
         from .variants import VariantError, load_secret, read_roster, roster_lookup
@@ -450,13 +452,26 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up only when asked (``importlib.metadata`` takes tens of
+    milliseconds, which every other command would pay at start)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs):
+        kwargs.setdefault("help", "show the version and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Auto-graded exercises of the neural-network optimization course. Student code runs only in "
         "a sandboxed child process; every verdict is made by the grader.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
