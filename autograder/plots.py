@@ -26,6 +26,10 @@ INSTALL_NOTE = "figure not drawn: matplotlib is not installed (pip install 'nnop
 _CELL = 2.2
 #: Pixels per inch of every figure, drawn or painted.
 _DPI = 100
+#: A drawn figure's size and its Axes' margins (left, right, bottom, top), in inches: room for the tick
+#: numbers, the axis labels and the title, set by hand (constrained layout took half of a figure's time).
+_SIZE = (6.4, 4.2)
+_MARGINS = (0.85, 0.25, 0.6, 0.5)
 _COLORS = {"yours": "tab:red", "reference": "tab:blue"}
 
 Drawer = Callable[[Any, dict], None]
@@ -92,8 +96,11 @@ def draw(plot: dict, path: Path) -> None:
     if plot["kind"] in PAINTERS:
         _write_png(PAINTERS[plot["kind"]](plot), path)
         return
-    figure = Figure(figsize=(6.4, 4.2), dpi=_DPI, layout="constrained")
+    figure = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(figure)
+    width, height = _SIZE
+    left, right, bottom, top = _MARGINS
+    figure.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
     DRAWERS[plot["kind"]](figure, plot)
     if plot.get("title"):
         figure.suptitle(plain(plot["title"]), fontsize=11)
@@ -382,7 +389,8 @@ def _histogram(figure: Any, plot: dict) -> None:
     every = np.concatenate(values)
     edges = np.histogram_bin_edges(every, bins=plot["bins"]) if every.size else plot["bins"]
     for (name, _), v in zip(plot["series"].items(), values, strict=True):
-        ax.hist(v, bins=edges, alpha=0.5, color=_COLORS.get(name), label=plain(name))
+        # one filled outline per series, not a patch per bar: the same picture (bars have no edges), drawn faster
+        ax.hist(v, bins=edges, histtype="stepfilled", alpha=0.5, color=_COLORS.get(name), label=plain(name))
     ax.set_ylabel("count")
     ax.legend(fontsize=8)
 
