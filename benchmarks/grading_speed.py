@@ -9,7 +9,8 @@ Printed, each as the median and the spread (min–max) over ``--repeat`` runs:
   student's functions called and judged in this process, no sandbox: :mod:`tests.inprocess`), and the minimal
   sandbox (a child forked, confined, sent as many empty requests as hw1 has cases, closed);
 - one warm hw1 submission (``correct_vectorized``, the references and the zygote ready): wall time, the
-  grader's CPU time and the sandbox children's own CPU time (``getrusage`` read by each child,
+  requests sent to its sandboxes (round trips: one per sandbox where nothing stops a batch), the grader's CPU
+  time and the sandbox children's own CPU time (``getrusage`` read by each child,
   :meth:`~autograder.sandbox.runner.Sandbox.child_cpu`), and their sum against the floor;
 - components of a submission: the wire's work (this format against the old ``.npy`` + base64 + JSON kept in
   ``wire_speed.py``), the feedback pages with their figures;
@@ -108,6 +109,12 @@ def minimal_sandbox(repeat: int, requests: int) -> list[float]:
     return times
 
 
+def hw1_checks() -> list:
+    from autograder.assignments import get
+
+    return list(get("hw1").checks)
+
+
 # -- one warm submission -----------------------------------------------------------------------------------
 
 
@@ -122,28 +129,35 @@ def warm_submission(repeat: int) -> dict[str, list[float]]:
     expectations = ReferenceExpectations(hw1, SEED)
     files = load(ONE).files
     children: list[float] = []
-    close = Sandbox.close
+    requests: list[int] = []
+    close, transmit = Sandbox.close, Sandbox._transmit
 
     def close_and_count(self: Sandbox) -> None:
         cpu = self.child_cpu()
         children.append(cpu if cpu is not None else float("nan"))
         close(self)
 
-    Sandbox.close = close_and_count
+    def transmit_and_count(self: Sandbox, *args, **kwargs) -> None:
+        requests.append(1)
+        transmit(self, *args, **kwargs)
+
+    Sandbox.close, Sandbox._transmit = close_and_count, transmit_and_count
     try:
         assert grade_files(files, hw1, expectations).score == 100
-        got: dict[str, list[float]] = {"wall": [], "parent": [], "child": [], "cases": []}
+        got: dict[str, list[float]] = {"wall": [], "parent": [], "child": [], "cases": [], "requests": []}
         for _ in range(repeat):
             children.clear()
+            requests.clear()
             w, c = time.perf_counter(), time.process_time()
             grade_files(files, hw1, expectations)
             got["wall"].append(time.perf_counter() - w)
             got["parent"].append(time.process_time() - c)
             got["child"].append(sum(children))
+            got["requests"].append(len(requests) - len(children))  # less each child's one rusage request
         got["cases"] = [sum(len(expectations.cases(c)) for c in hw1.checks)]
         return got
     finally:
-        Sandbox.close = close
+        Sandbox.close, Sandbox._transmit = close, transmit
 
 
 def wire_work(repeat: int) -> tuple[list[float], list[float]]:
@@ -208,7 +222,8 @@ def run(args: argparse.Namespace) -> None:
     box = minimal_sandbox(r, cases)
     floor = statistics.median(arithmetic) + statistics.median(box)
     cpu = [p + c for p, c in zip(warm["parent"], warm["child"], strict=True)]
-    print(f"\none warm hw1 submission ({ONE.name}, {cases} cases):")
+    print(f"\none warm hw1 submission ({ONE.name}, {cases} cases, {len(hw1_checks())} checks):")
+    print(f"  requests to the sandbox (round trips) {statistics.median(warm['requests']):.0f}")
     print(f"  wall                               {spread(warm['wall'], 1e3, 'ms', 1)}")
     print(f"  CPU, grader                        {spread(warm['parent'], 1e3, 'ms', 1)}")
     print(f"  CPU, sandbox children (their own)  {spread(warm['child'], 1e3, 'ms', 1)}")
