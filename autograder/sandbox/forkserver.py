@@ -61,7 +61,10 @@ class ForkedChild:
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired("zygote child", timeout)
-            time.sleep(0.005)
+            if self.pidfd is not None and not self.ended_polls:
+                select.select([self.pidfd], [], [], 0.005)  # wakes the moment it ends
+            else:
+                time.sleep(0.005)
         return self.returncode
 
     def __del__(self) -> None:
@@ -272,10 +275,16 @@ def launch(fd: int, preload: tuple[str, ...] | None) -> subprocess.Popen:
     )
 
 
-def start(preload: tuple[str, ...] | None = None) -> None:
+_guessed: set[Any] = set()  # keys of the zygotes started on a guess of their preload (start(..., guess=True))
+
+
+def start(preload: tuple[str, ...] | None = None, guess: bool = False) -> None:
     """Start this grader's zygote now, so its imports overlap the grader's: for ``preload``, or (None) one
-    told its preload by the first sandbox that needs it. Call it from the main thread (a zygote dies with
-    the thread that started it), before starting threads that grade."""
+    told its preload by the first sandbox that needs it. With ``guess``, ``preload`` is a guess made before
+    the assignment's declaration was imported: the next start with the preload itself stops a zygote started
+    on a guess that differs (no sandbox would use it, and its imports would compete with the grader's for the
+    CPU). Call it from the main thread (a zygote dies with the thread that started it), before starting
+    threads that grade."""
     if not enabled():
         return
     from .runner import runtime_dir
@@ -283,8 +292,22 @@ def start(preload: tuple[str, ...] | None = None) -> None:
     base = str(runtime_dir())
     if preload is None:
         start_early(base, lambda fd: launch(fd, None))
+        return
+    key = (base, preload)
+    if guess:
+        _guessed.add(key)
     else:
-        zygote_for((base, preload), lambda fd: launch(fd, preload))
+        _drop_guesses(key)
+    zygote_for(key, lambda fd: launch(fd, preload))
+
+
+def _drop_guesses(settled: Any) -> None:
+    """Stop the zygotes started on a guessed preload other than the ``settled`` key's."""
+    with _zygotes_lock:
+        wrong = [_zygotes.pop(key) for key in _guessed - {settled} if key in _zygotes]
+        _guessed.clear()
+    for z in wrong:
+        z.close()
 
 
 def _after_fork_in_child() -> None:
