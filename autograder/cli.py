@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,11 +98,21 @@ def _modules(name: str) -> set[str]:
     return {f"{q.module}.py" for q in get(name).problems}
 
 
-def _holding(files: set[str]) -> list[str]:
-    """The assignments of which ``files`` (file names) include a problem's module."""
+def _holding(files: set[str], modules: Callable[[str], set[str]] = _modules) -> list[str]:
+    """The assignments of which ``files`` (file names) include a problem's module (``modules``: an assignment's
+    modules' file names)."""
     from .assignments import names
 
-    return [n for n in names() if files & _modules(n)]
+    return [n for n in names() if files & modules(n)]
+
+
+def _quoted_files(name: str) -> set[str]:
+    """The file names an assignment's declaration may give its modules, read from its source without importing
+    it (:func:`autograder.assignments.source_hints`)."""
+    from .assignments import source_hints
+
+    hints = source_hints(name)
+    return {f"{word}.py" for word in hints[0]} if hints else set()
 
 
 def _folder_assignment(folder: Path, given: str | None) -> str | None:
@@ -145,9 +156,9 @@ def leading_assignment(given: str | None, words: list[str]) -> str | None:
     return named
 
 
-def graded_assignment(given: str | None, paths: list[str]) -> str:
+def graded_assignment(given: str | None, paths: list[str], modules: Callable[[str], set[str]] = _modules) -> str:
     """The assignment to grade: ``--assignment``, else the one known assignment, else the one whose problem
-    files the submissions hold (a folder's ``*.py`` up to two levels down)."""
+    files the submissions hold (a folder's ``*.py`` up to two levels down; ``modules`` as for :func:`_holding`)."""
     from .assignments import names
 
     if given:
@@ -160,7 +171,22 @@ def graded_assignment(given: str | None, paths: list[str]) -> str:
         if p.is_dir()
         for f in [*p.glob("*.py"), *p.glob("*/*.py"), *p.glob("*/*/*.py")]
     }
-    return one_of(_holding(files), "match these submissions")
+    return one_of(_holding(files, modules), "match these submissions")
+
+
+def _guessed_preload(given: str | None, paths: list[str]) -> tuple[str, ...] | None:
+    """The zygote's preload for grading ``paths``, guessed from the declarations' source text before any is
+    imported (that takes SymPy's import): the assignment :func:`graded_assignment` would find were the quoted
+    words of each declaration its modules, and the modules its problems preload. None where that finds no
+    single assignment. Only a head start for the zygote: the declaration imported later settles the preload
+    (:func:`autograder.sandbox.forkserver.start`), stopping a zygote started on a wrong guess."""
+    from .assignments import source_hints
+
+    try:
+        hints = source_hints(graded_assignment(given, paths, _quoted_files))
+    except UsageError:
+        return None
+    return hints[1] if hints else None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -231,12 +257,12 @@ def _required_layers(args: argparse.Namespace) -> list[str] | None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from .sandbox import forkserver
 
-    if args.submissions and not getattr(args, "nbgrader_course", None):
-        forkserver.start()  # first, before the heavy imports: the zygote's imports overlap the grader's
+    args.assignment = leading_assignment(args.assignment, args.submissions)
+    if args.submissions and not getattr(args, "nbgrader_course", None):  # first, before the heavy imports: the
+        forkserver.start(_guessed_preload(args.assignment, args.submissions), guess=True)  # zygote's overlap them
     from .assignments import get
     from .sandbox.isolation import SandboxUnavailable
 
-    args.assignment = leading_assignment(args.assignment, args.submissions)
     required = _required_layers(args)
     if required is None:
         return 2

@@ -4,8 +4,11 @@ for the engine to know ``hwN``; a student bundle ships this package without any 
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import pkgutil
+import re
 
 from ..checks import Assignment
 
@@ -40,3 +43,33 @@ def get(name: str) -> Assignment:
     if not isinstance(assignment, Assignment) or assignment.name != name:
         raise UnknownAssignment(f"{__name__}.{name} does not declare ASSIGNMENT = Assignment(name={name!r}, ...)")
     return assignment
+
+
+#: A quoted identifier, and a ``preload=(...)`` of a problem, in a declaration's source text.
+_QUOTED_WORD = re.compile(r"""["'](\w+)["']""")
+_PRELOAD = re.compile(r"\bpreload=(\([^()]*\))")
+
+
+def source_hints(name: str) -> tuple[set[str], tuple[str, ...]] | None:
+    """What an assignment's declaration says, read from its source text without running it (importing one
+    imports the judges, hence SymPy: half a second): the identifiers it quotes (its problems' module names among
+    them) and the modules its problems preload (``preload=(...)``, in order); None where there is no such
+    source. A guess, for starting work early (the zygote's imports, :func:`autograder.cli.cmd_grade`): what is
+    graded always comes from :func:`get`."""
+    try:
+        spec = importlib.util.find_spec(f"{__name__}.{name}")
+        text = spec.loader.get_source(spec.name) if spec is not None and spec.loader is not None else None
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+    if not text:
+        return None
+    preload: dict[str, None] = {}
+    for found in _PRELOAD.findall(text):
+        try:
+            names = ast.literal_eval(found)
+        except (ValueError, SyntaxError):
+            return None
+        if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+            return None
+        preload.update(dict.fromkeys(names))
+    return set(_QUOTED_WORD.findall(text)), tuple(preload)
