@@ -81,7 +81,7 @@ def _with_tamper(nb: dict, module: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(tmp_path_factory, one_alembic_heads):
     mp = pytest.MonkeyPatch()
     mp.setenv("PYTHONPATH", str(REPO))  # the kernels import this checkout's package
     mp.delenv("AUTOGRADER_SEED", raising=False)

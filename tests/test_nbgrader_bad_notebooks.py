@@ -75,7 +75,7 @@ def gradebook_scores(course: Path) -> dict[str, dict[str, float]]:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
+def course(tmp_path_factory, one_alembic_heads) -> Path:
     root = tmp_path_factory.mktemp("badcourse")
     (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "nnopt"\n')
     (root / "autograder.json").write_text(json.dumps({"seed": SEED}) + "\n")

@@ -54,7 +54,7 @@ def _scores(root: Path, name: str) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.parametrize("name", names())
-def test_the_nbgrader_round_trip_grades_every_assignment(name, tmp_path, monkeypatch):
+def test_the_nbgrader_round_trip_grades_every_assignment(name, tmp_path, monkeypatch, one_alembic_heads):
     monkeypatch.delenv("AUTOGRADER_SEED", raising=False)
     _course(tmp_path, name)
     _submit(tmp_path, name, "ada", "correct_loops")
