@@ -17,18 +17,19 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import assignments
 from .checks import Assignment
-from .feedback import write_feedback
 from .grading import InternalError, ReferenceExpectations, SubmissionResult, grade_files, summarize
 from .sandbox import forkserver
 from .sandbox.isolation import SandboxUnavailable
 from .sandbox.isolation import require as require_layers
 from .submission import discover, load, missing_modules
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def new_seed() -> int:
@@ -229,6 +230,8 @@ def result_path(out: Path, name: str) -> Path:
 def write_missing_feedback(out: Path, results: list[SubmissionResult]) -> None:
     """Write the feedback pages of results graded before pages were written (without their figures, which
     the result JSON does not keep)."""
+    from .feedback import write_feedback  # (only with --out: grading one submission draws no page)
+
     for result in results:
         stem = _safe_name(result.submission)
         if not (out / FEEDBACK / f"{stem}.html").exists():
@@ -393,6 +396,8 @@ def store_result(out: Path, name: str, result: SubmissionResult, draw: bool = Tr
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         stale.unlink(missing_ok=True)
     if draw:
+        from .feedback import write_feedback
+
         write_feedback(out / FEEDBACK, result, _safe_name(name))
     write_atomic(target, result_json(result))
 
@@ -601,6 +606,8 @@ def grade_many(
             yield path, name, status, result
 
     def in_pool(pool: ProcessPoolExecutor):
+        from concurrent.futures import as_completed
+
         def graded(rounds: list[tuple[Path, str]], block: bool) -> Iterator[tuple[Path, str, str, SubmissionResult]]:
             where = None if out is None else str(out)
             futures = {
@@ -650,6 +657,8 @@ def grade_many(
             return
         yield from released(rounds_of(in_process))
         return
+    from concurrent.futures import ProcessPoolExecutor  # (only with --jobs: one submission needs no pool)
+
     if context.get_start_method() == "fork":  # inherited by the workers: nothing computed again
         _worker.update(key=(assignment_name, seed), assignment=assignment, expectations=expectations)
     try:

@@ -338,8 +338,14 @@ def with_seed(inputs: dict, rng) -> dict:
 
 def definitions(functions: Mapping[str, str]) -> dict[str, str]:
     """An assignment's symbolic aliases (name -> SymPy text in ``x``, the instructors' own) as ``srepr`` text,
-    the form the symbolic worker receives with each request."""
-    return {name: sp.srepr(sp.sympify(text, locals={"x": ARGUMENT})) for name, text in functions.items()}
+    the form the symbolic worker receives with each request (read once per set of aliases: every case of a
+    symbolic check asks for them)."""
+    return dict(_definitions(tuple(functions.items())))
+
+
+@functools.lru_cache(maxsize=16)
+def _definitions(functions: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, sp.srepr(sp.sympify(text, locals={"x": ARGUMENT}))) for name, text in functions)
 
 
 def with_functions(inputs: dict, functions: Mapping[str, str]) -> dict:
