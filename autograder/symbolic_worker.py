@@ -15,7 +15,9 @@ outside costs nothing); a second death scores 0. Every failure of the worker sco
 
 Workers start lazily (or early: :func:`autograder.symbolic.with_seed`) and are reused across answers, so a
 judgement costs tens of milliseconds once one is warm; idle ones are kept per process (up to ``KEEP``, one per
-grading thread that needs one), and a forked grader process starts its own.
+grading thread that needs one), and a forked grader process starts its own. Where it can, a process forks its
+workers from a template, a copy of itself made while it had one thread, instead of starting interpreters that
+import SymPy again (see "workers forked from a copy of the grader" below).
 
 Protocol, one JSON object per line: the worker writes ``{"ready": true}`` once SymPy is imported, then one
 reply ``{"id", "ok", "message", "names"[, "restart"]}`` per request ``{"id", "task", ...}``. Tasks:
