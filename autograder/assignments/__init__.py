@@ -9,8 +9,10 @@ import importlib
 import importlib.util
 import pkgutil
 import re
+from typing import TYPE_CHECKING
 
-from ..checks import Assignment
+if TYPE_CHECKING:
+    from ..checks import Assignment
 
 #: What a command that needs an assignment's checks says where none are installed (a student bundle).
 NONE_HERE = (
@@ -39,6 +41,8 @@ def get(name: str) -> Assignment:
         raise UnknownAssignment(NONE_HERE)
     if name not in known:
         raise UnknownAssignment(f"unknown assignment {name!r}; known: {', '.join(known)}")
+    from ..checks import Assignment  # (here: names() and source_hints() need no NumPy)
+
     assignment = importlib.import_module(f"{__name__}.{name}").ASSIGNMENT
     if not isinstance(assignment, Assignment) or assignment.name != name:
         raise UnknownAssignment(f"{__name__}.{name} does not declare ASSIGNMENT = Assignment(name={name!r}, ...)")
