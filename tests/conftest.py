@@ -1,7 +1,11 @@
 """Fixtures shared by the test modules: ``bk``, each array backend of :mod:`tests.backends` in turn;
-``one_alembic_heads``, nbgrader's gradebook schema revision asked of ``alembic heads`` once per session."""
+``one_alembic_heads``, nbgrader's gradebook schema revision asked of ``alembic heads`` once per session;
+``two_workers``, a seed sweep split over two forked processes."""
 
 from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -35,3 +39,16 @@ def one_alembic_heads(nbgrader_schema_revision):
     yield nbgrader_schema_revision
     patch.undo()
 
+
+@pytest.fixture(scope="session")
+def two_workers() -> Callable[..., list]:
+    """``run(sweep, seeds, *args)``: ``sweep(half, *args)`` on every other seed of ``seeds`` in each of two
+    processes forked from this one (so they inherit its imports and loaded modules), as ``[first, second]``.
+    For sweeps whose seeds are independent: the same seeds, the same work per seed, on both cores of the
+    2-core CI machine instead of one."""
+
+    def run(sweep: Callable[..., object], seeds: Sequence[int], *args: object) -> list:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            return pool.starmap(sweep, [(seeds[0::2], *args), (seeds[1::2], *args)])
+
+    return run

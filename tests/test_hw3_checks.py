@@ -61,9 +61,13 @@ def _failures(checks, seeds) -> list[str]:
     return failures
 
 
-def test_numeric_checks_pass_the_reference_and_correct_samples_on_100_seeds():
-    checks = [c for c in ASSIGNMENT.checks if c.problem in ("p2", "p3")]
-    assert _failures(checks, range(500, 600)) == []
+def _numeric_failures(seeds: range) -> list[str]:
+    """:func:`_failures` of the numeric problems' checks (p2, p3) on ``seeds``."""
+    return _failures([c for c in ASSIGNMENT.checks if c.problem in ("p2", "p3")], seeds)
+
+
+def test_numeric_checks_pass_the_reference_and_correct_samples_on_100_seeds(two_workers):
+    assert [f for half in two_workers(_numeric_failures, range(500, 600)) for f in half] == []
 
 
 def test_symbolic_checks_pass_the_reference_and_correct_samples_on_several_seeds():

@@ -54,11 +54,12 @@ def test_points_and_problems():
     assert any(c.public for c in ASSIGNMENT.checks) and any(not c.public for c in ASSIGNMENT.checks)
 
 
-def test_reference_and_correct_samples_pass_every_check_on_many_seeds():
+def _failures(seeds: range) -> list[str]:
+    """Every case the reference or a correct sample fails on ``seeds``, judged in-process."""
     modules = {s: _modules(s) for s in ("correct_loops", "correct_vectorized")}
-    failures, start = [], time.monotonic()
+    failures = []
     with arrays_by_reference():
-        for seed in SEEDS:
+        for seed in seeds:
             expectations = ReferenceExpectations(ASSIGNMENT, seed)
             for check in ASSIGNMENT.checks:
                 for case in expectations.cases(check):
@@ -69,6 +70,12 @@ def test_reference_and_correct_samples_pass_every_check_on_many_seeds():
                         outcome = judge_case(check, case, mods[check.module])
                         if not outcome.passed:
                             failures.append(f"seed {seed} {sample} {check.id} [{case.label}]: {outcome.message}")
+    return failures
+
+
+def test_reference_and_correct_samples_pass_every_check_on_many_seeds(two_workers):
+    start = time.monotonic()
+    failures = [f for half in two_workers(_failures, SEEDS) for f in half]
     assert not failures, f"{len(failures)} failures, e.g.:\n" + "\n".join(failures[:10])
     assert time.monotonic() - start < 120
 
