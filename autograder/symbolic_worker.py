@@ -258,12 +258,21 @@ def _template_main(sock: Any, parent: int) -> None:
             pidfd = os.pidfd_open(pid)
             socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
             os.close(pidfd)
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:  # workers that ended (their pidfds are open already)
-                pass
+            _reap()
     except BaseException:
         pass
     finally:
+        _reap()
         os._exit(0)
+
+
+def _reap() -> None:
+    """Collect the template's workers that have ended (their pidfds were opened before they could be)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def _worker_main(sock: Any, fds: list[int], memory_bytes: int) -> None:
