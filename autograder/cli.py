@@ -685,17 +685,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def end(code: int) -> NoReturn:
-    """End this process with ``code`` once a command is done: its other threads joined and its exit handlers
-    run (the zygote, the symbolic workers, the runtime folder and the scratch mounts go), stdout and stderr
-    flushed (a failure to is exit status 120, as Python's own), then ``os._exit``. Python's teardown of the
-    interpreter is skipped: its collections over the grader's heap (SymPy's caches, the expected values) took
-    0.2 to 0.4 s of a cold ``grade ONE``, and nothing is left for it to clean that the exit handlers do not."""
+    """End this process with ``code`` once a command is done, as Python's exit does: its other threads told to
+    stop and joined, its exit handlers run (the zygote, the symbolic workers, the runtime folder and the scratch
+    mounts go), stdout and stderr flushed (a failure to is exit status 120, as Python's own); then
+    ``os._exit``, without Python's teardown of the interpreter: its collections over the grader's heap (SymPy's
+    caches, the expected values) took 0.2 to 0.4 s of a cold ``grade ONE``, and it has nothing left to clean
+    that the exit handlers do not."""
     import atexit
     import threading
 
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    threading._shutdown()  # as the interpreter's exit: the threads' exit hooks (executors), then a join of each
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
