@@ -298,7 +298,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     _grade_paths(args.submissions)
     args.assignment = graded_assignment(args.assignment, args.submissions)
     assignment = get(args.assignment)
-    forkserver.start(assignment.preload(assignment.checks))  # the zygote imports SymPy while the grader goes on
+    forkserver.start(assignment.preload(assignment.checks))  # the preload settled, before the imports below
     from . import report
     from .batch import grade_many, progress_bar, stderr_log, write_atomic, write_missing_feedback
     from .grading import InternalError

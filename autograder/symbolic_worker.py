@@ -186,8 +186,8 @@ def _critical_set(request: dict, symbolic: Any, trusted: Any, functions: dict) -
 # -- workers forked from a copy of the grader -----------------------------------------------------------
 #
 # A fresh worker costs an interpreter and SymPy's import (about 0.5 s of CPU, as much as the grader's own
-# import of SymPy); on a machine of two cores, the two workers a grading needs (its canary and its submission
-# are judged side by side) made a cold `autograder grade ONE` a third slower. So the grader forks, once and
+# import of SymPy); the two workers a cold `autograder grade ONE` needs (its canary and its submission are
+# judged side by side) took a quarter of its CPU time, on a machine of two cores. So the grader forks, once and
 # while it has a single thread, a template: a copy of itself (SymPy and this package imported already) that
 # runs nothing but a loop forking one worker per request. Each worker is then as a fresh one (the same
 # limits, protocol and code), started in milliseconds. The template and its workers end with the grader
