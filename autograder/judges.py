@@ -14,6 +14,9 @@ registered by name (:func:`autograder.judge.kind`), so public data stores and re
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,14 +175,16 @@ def _returned_error(value: Any) -> str | None:
 
 
 def _float32_inputs(inputs: Inputs) -> bool:
-    def walk(v):
-        if isinstance(v, np.ndarray):
-            yield v.dtype == np.float32
-        elif isinstance(v, dict) and not any(str(k).startswith("$") for k in v):
-            for x in v.values():
-                yield from walk(x)
+    """Whether an input array (or one inside a dict input, tagged values aside) is float32."""
+    return any(_has_float32(v) for v in inputs.values())
 
-    return any(x for v in inputs.values() for x in walk(v))
+
+def _has_float32(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype == np.float32
+    if isinstance(value, dict) and not any(str(k).startswith("$") for k in value):
+        return any(_has_float32(v) for v in value.values())
+    return False
 
 
 def _fmt_index(label: str, idx: tuple) -> str:
@@ -188,7 +193,10 @@ def _fmt_index(label: str, idx: tuple) -> str:
 
 def agree(got: Any, want: Any, bound: Any) -> Any:
     """Where ``got`` is within ``bound`` of ``want``, failing closed: a NaN, an infinity or a non-number on
-    either side never agrees (every numeric verdict goes through here)."""
+    either side never agrees (every numeric verdict goes through here). Three Python floats are compared as
+    floats (the same IEEE arithmetic, without NumPy's per-call cost), with the same kind of result."""
+    if type(got) is float and type(want) is float and type(bound) is float:
+        return np.True_ if math.isfinite(got) and math.isfinite(want) and abs(got - want) <= bound else np.False_
     got, want, bound = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64), np.asarray(bound)
     with np.errstate(invalid="ignore", over="ignore"):
         return np.isfinite(got) & np.isfinite(want) & (np.abs(got - want) <= bound)
@@ -197,11 +205,25 @@ def agree(got: Any, want: Any, bound: Any) -> Any:
 def wrong_entries(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """Where ``got`` is not close enough to ``want`` (same shapes), by :func:`check_array`'s rule: ``atol``
     scaled by the largest finite expected magnitude, plus ``rtol`` relative; an expected infinity must be met."""
-    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    got64, want64 = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     scale = float(np.max(np.abs(want64[np.isfinite(want64)]), initial=1.0))
     bound = atol * max(1.0, scale) + rtol * np.abs(want64)
     same_infinity = np.isinf(want64) & (got64 == want64)
     return ~(agree(got64, want64, bound) | same_infinity)
+
+
+def _all_close(got64: np.ndarray, want64: np.ndarray, rtol: float, atol: float) -> bool:
+    """Whether every entry agrees (:func:`wrong_entries` finds none), decided in one pass of the same arithmetic
+    where the expected values and the bound are all finite: then an entry within the bound is finite, no
+    infinity needs meeting and the scale is the largest expected magnitude. False where that does not hold
+    (nothing decided: :func:`check_array` then says what is wrong, or that nothing is)."""
+    magnitude = np.abs(want64)
+    largest = float(magnitude.max(initial=0.0))  # NaN or infinity when an expected value is
+    scaled = atol * max(1.0, largest)
+    if not math.isfinite(scaled + abs(rtol) * largest):  # the largest bound, and so every one, finite
+        return False
+    with np.errstate(over="ignore"):
+        return bool((np.abs(got64 - want64) <= scaled + rtol * magnitude).all())
 
 
 def error_map(label: str, got: Any, want: Any, rtol: float, atol: float) -> dict | None:
@@ -237,12 +259,16 @@ def check_array(
     if got.shape != want.shape:
         what = "a scalar" if want.shape == () else f"shape {want.shape}"
         return f"{label} has shape {got.shape}, expected {what}"
-    got64, want64 = got.astype(np.float64), want.astype(np.float64)
-    bad_finite = ~np.isfinite(got64) & np.isfinite(want64)
-    if bad_finite.any():
-        idx = tuple(np.argwhere(bad_finite)[0])
-        shown = f", expected {want64[idx]:.8g} (a finite number)" if values else " (a finite number is needed)"
-        return f"{_fmt_index(label, idx)} is {got64[idx]}{shown}"
+    got64, want64 = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if values and _all_close(got64, want64, rtol, atol):
+        return None
+    finite = np.isfinite(got64)
+    if not finite.all():
+        bad_finite = ~finite & np.isfinite(want64)
+        if bad_finite.any():
+            idx = tuple(np.argwhere(bad_finite)[0])
+            shown = f", expected {want64[idx]:.8g} (a finite number)" if values else " (a finite number is needed)"
+            return f"{_fmt_index(label, idx)} is {got64[idx]}{shown}"
     if not values:
         return None
     bad = wrong_entries(got64, want64, rtol, atol)
@@ -302,7 +328,7 @@ class Compare(_Data):
                     return Outcome(False, f"{step['fn']} caused a NumPy warning: {step['warnings'][0]}")
         lenient = _float32_inputs(inputs)
         plots: list[dict] = []
-        for (label, _), got, want in zip(self.program(inputs)[1], reply["returns"], expected, strict=False):
+        for (label, _), got, want in zip(self.program_.returns, reply["returns"], expected, strict=False):
             why = self._compare(label, got, want, inputs, lenient, plots)
             if why:
                 return Outcome(False, why, plots[0] if plots else None)
@@ -382,6 +408,36 @@ def _variables(inputs: Inputs, wrt: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def _get(inputs: Inputs, path: tuple) -> np.ndarray:
     return lookup(inputs, list(path))
+
+
+class _DirectionCache:
+    """The random directions of the gradient checks' probes (:func:`autograder.sandbox.probes.unit_direction`, a
+    function of a seed and shapes only), kept while they take at most ``max_bytes``, least recently used first
+    out: a class's submissions share their cases' seeds, so each direction is drawn once, not per submission."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.held = max_bytes, 0
+        self.kept: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
+        key = (seed, shapes)
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        vectors = probes.unit_direction(seed, shapes)  # read-only arrays: safe to hand out again
+        size = sum(v.nbytes for v in vectors)
+        with self.lock:
+            if size <= self.max_bytes and key not in self.kept:
+                self.kept[key], self.held = vectors, self.held + size
+                while self.held > self.max_bytes:
+                    _, dropped = self.kept.popitem(last=False)
+                    self.held -= sum(v.nbytes for v in dropped)
+        return vectors
+
+
+_DIRECTIONS = _DirectionCache(64 * 1024 * 1024)
 
 
 @kind
@@ -532,20 +588,19 @@ class GradCheck(_Data):
         for k, i in enumerate(self._probes(inputs)):
             plus, minus = values[f"out+{i}"], values[f"out-{i}"]
             ref_plus, ref_minus = (np.asarray(wants[f"out{t}{i}"], dtype=np.float64) for t in "+-")
-            numeric = float(np.sum(dout * (plus - minus))) / (2 * self.h)
-            reference = float(np.sum(dout * (ref_plus - ref_minus))) / (2 * self.h)
-            size = float(np.sum(np.abs(dout * ref_plus)) + np.sum(np.abs(dout * ref_minus)))
+            numeric = float((dout * (plus - minus)).sum()) / (2 * self.h)
+            reference = float((dout * (ref_plus - ref_minus)).sum()) / (2 * self.h)
+            size = float(np.abs(dout * ref_plus).sum() + np.abs(dout * ref_minus).sum())
             rounding = self.rounding * EPS * size / (2 * self.h)
-            d = probes.direction(inputs[probes.SPEC], k, inputs)  # the v the child moved θ along
-            analytic = float(sum(np.sum(grads[p] * v) for p, v in d.items()))
-            what = self._direction(d, names)
+            d = probes.direction(inputs[probes.SPEC], k, inputs, _DIRECTIONS)  # the v the child moved θ along
+            analytic = float(sum((grads[p] * v).sum() for p, v in d.items()))
             if not agree(numeric, reference, rounding + truncation):  # 3. the forward is consistent near θ
                 return Outcome(
                     False,
                     (
-                        f"{what}: finite differences of your {self.forward} give {numeric:.8g}, those of the "
-                        f"reference's give {reference:.8g}: your {self.forward} does not change with its inputs as "
-                        "it should (e.g. a cached or rounded output)"
+                        f"{self._direction(d, names)}: finite differences of your {self.forward} give "
+                        f"{numeric:.8g}, those of the reference's give {reference:.8g}: your {self.forward} does not "
+                        "change with its inputs as it should (e.g. a cached or rounded output)"
                     ),
                 )
             if not agree(analytic, numeric, self.tol * abs(reference) + rounding + truncation):  # 4.
@@ -553,8 +608,9 @@ class GradCheck(_Data):
                 return Outcome(
                     False,
                     (
-                        f"{what}: finite differences of your {self.forward} give {numeric:.8g}, your {self.backward} "
-                        f"gives {analytic:.8g} (relative error {rel:.1e} > {self.tol:g})"
+                        f"{self._direction(d, names)}: finite differences of your {self.forward} give "
+                        f"{numeric:.8g}, your {self.backward} gives {analytic:.8g} (relative error {rel:.1e} > "
+                        f"{self.tol:g})"
                     ),
                 )
         return Outcome(True)
@@ -673,7 +729,7 @@ class IsExpression(_Data):
         if not values.passed:
             return Outcome(False, f"{values.message} (this property counts only where the answers are right)")
         names = {s.name for s in _symbols(inputs)}
-        for (label, _), got in zip(self.program(inputs)[1], reply["returns"], strict=False):
+        for (label, _), got in zip(self.program_.returns, reply["returns"], strict=False):
             err = _returned_error(got)
             if err:
                 return Outcome(False, f"{label}: {err}")

@@ -46,9 +46,8 @@ def _shape(inputs: dict, path: list | tuple) -> tuple[int, ...]:
     return value.shape if type(value) is np.ndarray else tuple(int(n) for n in np.shape(value))
 
 
-@functools.lru_cache(maxsize=8)  # a case's few directions, shared by its + and − points and every input of a call
-def _unit(seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
-    """The random unit direction of ``seed`` over arrays of ``shapes`` (read-only arrays)."""
+def unit_direction(seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
+    """The random unit direction of ``seed`` over arrays of ``shapes`` (read-only arrays), computed afresh."""
     rng = _default_rng(seed)
     d = [rng.standard_normal(shape) for shape in shapes]
     norm = np.sqrt(sum(float(np.sum(v * v)) for v in d)) or 1.0
@@ -58,13 +57,20 @@ def _unit(seed: int, shapes: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, .
     return out
 
 
-def direction(spec: dict, k: int, inputs: dict) -> dict[tuple, np.ndarray]:
+#: :func:`unit_direction` kept for a case's few directions, shared by its + and − points and every input of a call
+_unit = functools.lru_cache(maxsize=8)(unit_direction)
+
+Unit = Callable[[int, tuple[tuple[int, ...], ...]], tuple[np.ndarray, ...]]
+
+
+def direction(spec: dict, k: int, inputs: dict, unit: Unit = _unit) -> dict[tuple, np.ndarray]:
     """Probe ``k``'s unit direction v, ``{path (a tuple): array of that input's shape}``: every path for a
-    random direction, the one path of a coordinate (a one-hot array)."""
+    random direction, the one path of a coordinate (a one-hot array). ``unit``: :func:`unit_direction` or a
+    cache of it (the grader keeps its own, for a whole class's cases)."""
     probe = spec["probes"][k]
     if "seed" in probe:
         paths = [tuple(p) for p in spec["paths"]]
-        vectors = _unit(int(probe["seed"]), tuple(_shape(inputs, p) for p in paths))
+        vectors = unit(int(probe["seed"]), tuple(_shape(inputs, p) for p in paths))
         return dict(zip(paths, vectors, strict=True))
     path = tuple(probe["path"])
     e = np.zeros(_shape(inputs, path))
