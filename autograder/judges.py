@@ -100,7 +100,8 @@ def malformed_reply(reply: Any) -> str | None:
             isinstance(step, dict)
             and isinstance(step.get("name"), str)
             and isinstance(step.get("fn"), str)
-            and step.get("status") in _STATUSES
+            and isinstance(step.get("status"), str)
+            and step["status"] in _STATUSES
             and _strings(step.get("mutated", []))
             and _strings(step.get("warnings", []))
         ):
