@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
 import re
 import shutil
 from pathlib import Path
@@ -66,6 +67,11 @@ def _api(course: Path):
     config.CourseDirectory.course_id = "nnopt"
     config.Execute.timeout = 300
     return NbGraderAPI(config=config)
+
+
+def _autograde(root: str, student: str) -> dict:
+    """``nbgrader autograde`` of one student's hand-in to the course at ``root``: the API's reply."""
+    return _api(Path(root)).autograde("hw1", student)
 
 
 def _check(reply: dict) -> None:
@@ -123,8 +129,11 @@ def course(tmp_path_factory, one_alembic_heads):
     submit("alice", solved)
     submit("bob", stub)
     submit("carol", buggy)
-    for student in ("alice", "bob", "carol"):
-        _check(api.autograde("hw1", student))
+    # two students at a time, each autograded by nbgrader in a process of its own (its converters are not
+    # thread-safe): every notebook runs in a kernel of its own anyway, and the gradebook is an SQLite file
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        for reply in pool.starmap(_autograde, [(str(root), student) for student in ("alice", "bob", "carol")]):
+            _check(reply)
     yield root, api
     mp.undo()
 
