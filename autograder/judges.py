@@ -74,7 +74,36 @@ _STATUSES = frozenset({"ok", "error", "not_implemented", "skipped", "missing"})
 
 
 def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, list) and (not value or all(isinstance(v, str) for v in value))
+
+
+def _strings_or_none(report: dict, key: str) -> bool:
+    """Whether ``report[key]`` is a list of strings, or absent (the child leaves out an empty one)."""
+    return key not in report or _strings(report[key])
+
+
+def _step_form(step: Any) -> str | None:
+    """Why one step report does not have the child's form, or None."""
+    if not (isinstance(step, dict) and isinstance(step.get("name"), str) and isinstance(step.get("fn"), str)):
+        return "a bad step report"
+    status = step.get("status")
+    if not (
+        isinstance(status, str)
+        and status in _STATUSES
+        and _strings_or_none(step, "mutated")
+        and _strings_or_none(step, "warnings")
+    ):
+        return "a bad step report"
+    if status in ("error", "missing"):
+        error = step.get("error")
+        if not (
+            isinstance(error, dict)
+            and isinstance(error.get("type"), str)
+            and isinstance(error.get("message"), str)
+            and _strings_or_none(error, "where")
+        ):
+            return "a bad error report"
+    return None
 
 
 def malformed_reply(reply: Any) -> str | None:
@@ -96,52 +125,40 @@ def malformed_reply(reply: Any) -> str | None:
     if not isinstance(reply.get("steps"), list) or not isinstance(reply.get("returns"), list):
         return MALFORMED.format("no steps or returns")
     for step in reply["steps"]:
-        if not (
-            isinstance(step, dict)
-            and isinstance(step.get("name"), str)
-            and isinstance(step.get("fn"), str)
-            and isinstance(step.get("status"), str)
-            and step["status"] in _STATUSES
-            and _strings(step.get("mutated", []))
-            and _strings(step.get("warnings", []))
-        ):
-            return MALFORMED.format("a bad step report")
-        if step["status"] in ("error", "missing"):
-            error = step.get("error")
-            if not (
-                isinstance(error, dict)
-                and isinstance(error.get("type"), str)
-                and isinstance(error.get("message"), str)
-                and _strings(error.get("where", []))
-            ):
-                return MALFORMED.format("a bad error report")
+        why = _step_form(step)
+        if why:
+            return MALFORMED.format(why)
     return None
+
+
+def _returns_form(got: Any, want: Any) -> str | None:
+    """Why one returned value does not have the structure of the expected one, or None (see
+    :func:`malformed_returns`)."""
+    if type(want) is np.ndarray and type(got) is np.ndarray:  # the usual case, decided at once
+        return None
+    if isinstance(got, dict) and set(got) == {"$error"}:
+        return None if isinstance(got["$error"], str) else "a bad error"
+    if isinstance(want, dict) and "$srepr" in want:
+        return None if isinstance(got, dict) and isinstance(got.get("$srepr"), str) else "not a SymPy answer"
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(got) != set(want):
+            return "a dict with other keys"
+        return next((r for k in want if (r := _returns_form(got[k], want[k]))), None)
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            return "a tuple of another length"
+        return next((r for a, b in zip(got, want, strict=True) if (r := _returns_form(a, b))), None)
+    if isinstance(want, bool):
+        return None if isinstance(got, bool) else "not a bool"
+    return None if isinstance(got, np.ndarray) else "not an array"
 
 
 def malformed_returns(got: list, expected: list) -> str | None:
     """Why the returned values do not have the structure of the expected ones (containers, keys, lengths,
     bools, SymPy answers), or None; arrays and numbers are checked by the judges themselves."""
-
-    def why(g: Any, w: Any) -> str | None:
-        if isinstance(g, dict) and set(g) == {"$error"}:
-            return None if isinstance(g["$error"], str) else "a bad error"
-        if isinstance(w, dict) and "$srepr" in w:
-            return None if isinstance(g, dict) and isinstance(g.get("$srepr"), str) else "not a SymPy answer"
-        if isinstance(w, dict):
-            if not isinstance(g, dict) or set(g) != set(w):
-                return "a dict with other keys"
-            return next((r for k in w if (r := why(g[k], w[k]))), None)
-        if isinstance(w, tuple):
-            if not isinstance(g, tuple) or len(g) != len(w):
-                return "a tuple of another length"
-            return next((r for a, b in zip(g, w, strict=True) if (r := why(a, b))), None)
-        if isinstance(w, bool):
-            return None if isinstance(g, bool) else "not a bool"
-        return None if isinstance(g, np.ndarray) else "not an array"
-
     if len(got) != len(expected):
         return MALFORMED.format("the wrong number of values")
-    reason = next((r for g, w in zip(got, expected, strict=True) if (r := why(g, w))), None)
+    reason = next((r for g, w in zip(got, expected, strict=True) if (r := _returns_form(g, w))), None)
     return MALFORMED.format(reason) if reason else None
 
 
