@@ -259,7 +259,7 @@ def enabled() -> bool:
 def launch(fd: int, preload: tuple[str, ...] | None) -> subprocess.Popen:
     """Start a zygote on socket ``fd``: the child's interpreter, path and environment, in its own session;
     ``preload`` None: told later (:func:`start_early`)."""
-    from .runner import child_environment, runtime_dir
+    from .runtime import child_environment, runtime_dir
 
     rt = str(runtime_dir())
     boot = f"import sys; sys.path[:0] = [{rt!r}]; from _agchild.zygote import serve; serve({fd}, {preload!r})"
@@ -287,7 +287,7 @@ def start(preload: tuple[str, ...] | None = None, guess: bool = False) -> None:
     threads that grade."""
     if not enabled():
         return
-    from .runner import runtime_dir
+    from .runtime import runtime_dir
 
     base = str(runtime_dir())
     if preload is None:

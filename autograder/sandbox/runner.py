@@ -24,10 +24,7 @@ so a submission's child starts in milliseconds; each fork confines itself exactl
 
 from __future__ import annotations
 
-import atexit
-import importlib.util
 import os
-import py_compile
 import select
 import shutil
 import signal
@@ -35,81 +32,19 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from . import forkserver, isolation, wire
 from .child import stops_batch
+from .runtime import child_environment, compiled_runtime_dir, runtime_dir
 
-CHILD_PACKAGE_FILES = ("__init__.py", "wire.py", "probes.py", "executor.py", "child.py", "isolation.py", "zygote.py")
-RUNTIME_PACKAGES = ("numpy", "sympy", "mpmath", "array_api_compat")
 MAX_SOURCE_BYTES = 1_000_000
 MARKER = ".importing-"  # the child's marker of an import under way (child.Submission)
 #: The least time a reply is waited for once the caller asks for it, whenever it was sent (see Sandbox.receive).
 LATE_READ_SECONDS = 2.0
 DEFAULT_LIMITS = {"cpu": 120, "as": 4 * 1024**3, "fsize": 16 * 1024**2, "core": 0}
-
-_runtime: Path | None = None
-_runtime_lock = threading.Lock()
-
-
-def runtime_dir() -> Path:
-    """A private folder the child imports from: its own package and the numeric libraries, nothing else
-    (made once per grader process; threads that grade side by side share it)."""
-    with _runtime_lock:
-        if _runtime is not None and _runtime.is_dir():
-            return _runtime
-        return _make_runtime()
-
-
-def _make_runtime() -> Path:
-    global _runtime
-    root = Path(tempfile.mkdtemp(prefix="autograder-runtime-"))
-    atexit.register(shutil.rmtree, root, True)
-    pkg = root / "_agchild"
-    pkg.mkdir()
-    here = Path(__file__).parent
-    for name in CHILD_PACKAGE_FILES:
-        shutil.copyfile(here / name, pkg / name)
-        # compiled once here: the child (``-B``) reads bytecode but never writes it, and compiling these
-        # files at every start would cost it tens of milliseconds
-        source = str(pkg / name)
-        py_compile.compile(
-            source,
-            cfile=importlib.util.cache_from_source(source),
-            doraise=False,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
-    for name in RUNTIME_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        location = Path(list(spec.submodule_search_locations)[0]).resolve()
-        (root / name).symlink_to(location, target_is_directory=True)
-        libs = location.parent / f"{name}.libs"  # manylinux wheels keep their shared libraries beside
-        if libs.is_dir() and not (root / libs.name).exists():
-            (root / libs.name).symlink_to(libs, target_is_directory=True)
-    (root / "_view").mkdir()  # where each child mounts its own filesystem view
-    os.chmod(root, 0o755)
-    _runtime = root
-    return root
-
-
-def child_environment(home: str) -> dict[str, str]:
-    """The whole environment of a child (or a zygote): no variable of the grader's reaches it."""
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": home,
-        "TMPDIR": home,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 def copy_sources(files: dict[str, Path], dest: Path) -> list[str]:
@@ -201,6 +136,7 @@ class Sandbox:
                 return
             except forkserver.ZygoteError as exc:
                 print(f"autograder: starting the child without a zygote ({exc})", file=sys.stderr)
+        rt = compiled_runtime_dir()  # a child started afresh reads its package's bytecode, never compiles it
         boot = (
             f"import sys; sys.path[:0] = [{str(rt)!r}]; sys.path.append({folder!r}); "
             f"from _agchild.isolation import confine; confine({spec!r}); "
