@@ -34,6 +34,12 @@ def visit(x):
     return _out({"calls": STATE["calls"], "pid": os.getpid(), "uid": os.getuid(), "cwd": os.getcwd()})
 
 
+def collector(x):
+    import gc
+
+    return _out({"frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())})
+
+
 def hit(pid):
     try:
         os.kill(int(pid[0]), signal.SIGKILL)
@@ -81,6 +87,15 @@ def test_each_submission_gets_a_fresh_child_of_the_same_zygote(tmp_path):
     assert (first["calls"], again["calls"]) == (1, 2)  # one child serves one submission's requests
     assert other["calls"] == 1  # the next submission starts from the zygote's clean state, not a's
     assert other["cwd"] != first["cwd"] or isolation.in_force()["fs"]["on"]
+
+
+def test_a_fork_inherits_the_zygotes_imports_frozen_out_of_its_collector(tmp_path):
+    """What the zygote imported and warmed up is never walked by a child's garbage collector (nor written to,
+    page by page, as the collector would): gc.freeze() before the zygote serves."""
+    with _sandbox(tmp_path, "a") as a:
+        got = call(a, "collector", [0.0])
+    assert got["frozen"] > 10_000, got  # NumPy and the child's package, imported by the zygote
+    assert got["tracked"] < got["frozen"] / 2, got  # what the child itself made since
 
 
 def test_a_child_killed_by_a_timeout_is_forked_again(tmp_path):
