@@ -124,7 +124,7 @@ def _running() -> list[forkserver.Zygote]:
 
 
 @pytest.fixture
-def undeclared(tmp_path, monkeypatch):
+def declaration(tmp_path, monkeypatch):
     """``declare(more, preload)``: an assignment ``zz_cold`` whose problem's preload the source states as
     ``preload={preload}`` beside ``MORE = {more}``, known to the registry for the test."""
     folder = tmp_path / "declarations"
@@ -148,8 +148,8 @@ def undeclared(tmp_path, monkeypatch):
         (f"({EXTRA!r},)", "MORE"),  # a name: no preload=(...) in the source
     ],
 )
-def test_a_preload_not_stated_literally_is_settled_by_the_declaration(undeclared, probe, more, preload):
-    name = undeclared(more, preload)
+def test_a_preload_not_stated_literally_is_settled_by_the_declaration(declaration, probe, more, preload):
+    name = declaration(more, preload)
     guess = cli._guessed_preload(name, [])
     assert guess != (EXTRA,)  # the source does not say it, so the guess cannot know it
     forkserver.start(guess, guess=True)  # as cmd_grade does: the guess first, ...
@@ -162,8 +162,8 @@ def test_a_preload_not_stated_literally_is_settled_by_the_declaration(undeclared
         assert _loaded(sb)
         serving = sb.proc.zygote
     assert _running() == [serving]  # no zygote of another preload is left running
-    for z, proc in started.items():  # the one started on the guess now serves, or was stopped
-        assert z == id(serving) or proc.poll() is not None
+    for ident, proc in started.items():  # the one started on the guess now serves, or was stopped
+        assert ident == id(serving) or proc.poll() is not None
 
 
 # -- forkserver.start on a guess, then on the settled preload -------------------------------------------------
