@@ -77,7 +77,7 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list) and (not value or all(isinstance(v, str) for v in value))
 
 
-def _strings_or_none(report: dict, key: str) -> bool:
+def _strings_or_absent(report: dict, key: str) -> bool:
     """Whether ``report[key]`` is a list of strings, or absent (the child leaves out an empty one)."""
     return key not in report or _strings(report[key])
 
@@ -90,8 +90,8 @@ def _step_form(step: Any) -> str | None:
     if not (
         isinstance(status, str)
         and status in _STATUSES
-        and _strings_or_none(step, "mutated")
-        and _strings_or_none(step, "warnings")
+        and _strings_or_absent(step, "mutated")
+        and _strings_or_absent(step, "warnings")
     ):
         return "a bad step report"
     if status in ("error", "missing"):
@@ -100,7 +100,7 @@ def _step_form(step: Any) -> str | None:
             isinstance(error, dict)
             and isinstance(error.get("type"), str)
             and isinstance(error.get("message"), str)
-            and _strings_or_none(error, "where")
+            and _strings_or_absent(error, "where")
         ):
             return "a bad error report"
     return None

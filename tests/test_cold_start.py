@@ -13,14 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from autograder import assignments, cli
 from autograder.assignments import get, names, source_hints
-from autograder.sandbox import forkserver, wire
+from autograder.sandbox import forkserver
 from autograder.sandbox.runner import Sandbox
 from autograder.sandbox.runtime import runtime_dir
+
+from .test_zygote import _loaded  # a child's answer: whether its process has the probe's module loaded
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "examples" / "submissions"
@@ -105,18 +106,6 @@ def probe(tmp_path) -> dict[str, Path]:
     """A submission's files whose ``loaded`` says whether its child has :data:`EXTRA` imported."""
     (tmp_path / "probe.py").write_text(PROBE.format(extra=EXTRA))
     return {"probe.py": tmp_path / "probe.py"}
-
-
-def _loaded(sb: Sandbox) -> bool:
-    request = {
-        "module": "probe",
-        "inputs": {"x": wire.encode(np.zeros(1))},
-        "steps": [{"name": "r", "fn": "loaded", "args": [{"$ref": ["x"]}], "kwargs": {}}],
-        "returns": [{"label": "r", "ref": ["r"], "schema": {"kind": "array"}}],
-    }
-    reply = sb.run(request, 10.0)
-    assert reply["steps"][0]["status"] == "ok", reply
-    return bool(wire.decode(reply["returns"][0])[0])
 
 
 def _running() -> list[forkserver.Zygote]:

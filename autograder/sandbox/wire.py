@@ -313,15 +313,14 @@ def cases_of(request: dict) -> list[dict]:
     cases, bases = request["cases"], request["bases"]
     if type(cases) is not list or type(bases) is not list or len(bases) != len(cases):
         raise WireError("malformed batch: cases and bases differ")
-    refs: list[ArrayRef] = []
-    _collect_refs(cases, refs, 0)
-    whole = refs[0].section.data if refs else memoryview(b"")
+    refs: list[list[ArrayRef]] = [[] for _ in cases]
+    for case, mine in zip(cases, refs, strict=True):
+        _collect_refs(case, mine, 0)
+    whole = next((mine[0].section.data for mine in refs if mine), memoryview(b""))  # the frame's whole section
     ends = [*bases[1:], len(whole)]
-    for case, start, end in zip(cases, bases, ends, strict=True):
+    for mine, start, end in zip(refs, bases, ends, strict=True):
         if type(start) is not int or type(end) is not int or not 0 <= start <= end <= len(whole) or start % ALIGN:
             raise WireError("malformed batch: a bad base")
-        mine: list[ArrayRef] = []
-        _collect_refs(case, mine, 0)
         section = _Section(whole[start:end])
         for ref in mine:
             ref.section = section
